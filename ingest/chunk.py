@@ -1,0 +1,278 @@
+"""Cut a `Document` into section-aware chunks with exact offsets.
+
+Headings come from the format (Markdown `#`, HTML `<hN>`) or, in plain text and
+PDFs, from heading-like lines: short, not ending like a sentence, mostly
+capitalised ("Mechanisms of Action", "1. Post-Traumatic Stress Disorder
+(PTSD):"), or a question standing on its own line. A heading ending in ":" or
+written as a list item is a sub-heading: it names the chunks under it but does
+not force a new chunk. Chunks never cross a main heading and never include line
+residue (see `clean.py`); inside a section they end at paragraph or sentence
+boundaries (LangChain's `RecursiveCharacterTextSplitter`), at most
+`chunk_size` characters.
+
+For every chunk, `doc.text[chunk.start:chunk.end] == chunk.text`.
+
+This module does not embed or store anything.
+
+    >>> doc = Document("a.txt", "Risks\\n\\nMDMA can cause harm.", None, "text")
+    >>> [(c.section, c.text) for c in chunk_document(doc)]
+    [('Risks', 'Risks\\n\\nMDMA can cause harm.')]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.clean import (BULLET, LINE_KINDS, Residue, find_residue, split_lines, strip_bullet,
+                          strip_inline)
+from ingest.load import Document
+from ingest.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
+
+PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes what is stored
+HEADING_MAX_CHARS = 100
+HEADING_MAX_WORDS = 14
+TITLE_CASE_SHARE = 0.6
+SECTION_SEPARATOR = " › "
+SENTENCE_SEPARATORS = ["\n\n", "\n", r"(?<=[.!?\u2026])\s+", r"(?<=[;,])\s+", " ", ""]
+MINOR_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "by",
+    "with", "from", "as", "vs", "vs.", "via", "into", "about", "beyond", "than", "its", "is",
+    "&", "-", "–", "—",
+})
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading's place in the text and the path of headings it sits under."""
+
+    start: int  # start of the heading line
+    end: int  # end of the heading line
+    level: int  # 1: starts a new chunk; 2: sub-heading inside one
+    heading: str  # display text, bullet, numbering and trailing ":" removed
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    title: str
+    section: str
+    start: int
+    end: int
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+
+    def metadata(self) -> dict[str, str | int]:
+        """Chroma metadata: every field but `id` and `text`; no `None` values."""
+        meta = {"source": self.source, "title": self.title, "section": self.section,
+                "start": self.start, "end": self.end}
+        if self.page is not None:
+            meta |= {"page": self.page, "page_end": self.page_end or self.page}
+        return meta
+
+    def embedding_text(self) -> str:
+        """What the model embeds: title and section for context, residue removed."""
+        body = " ".join(strip_bullet(line) for line in strip_inline(self.text).splitlines())
+        return f"{self.title}. {self.section}.\n{' '.join(body.split())}"
+
+
+def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                   chunk_overlap: int = DEFAULT_CHUNK_OVERLAP) -> list[Chunk]:
+    """Section-aware chunks of `doc`, in text order, with deterministic ids."""
+    residue = [r for r in find_residue(doc.text) if r.kind in LINE_KINDS]
+    sections = outline(doc, residue)
+    title = document_title(doc, sections, residue)
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=chunk_size, chunk_overlap=chunk_overlap, separators=SENTENCE_SEPARATORS,
+        is_separator_regex=True, keep_separator=True, strip_whitespace=True)
+    spans = []
+    for run_start, run_end in _content_runs(doc.text, sections, residue):
+        spans += _split_run(doc.text, run_start, run_end, splitter)
+    seen: Counter[str] = Counter()
+    chunks = []
+    for start, end in spans:
+        end = _drop_trailing_headings(doc.text, start, end, sections)
+        text = doc.text[start:end]
+        section = section_at(sections, _body_start(doc.text, start, sections)) or title
+        key = f"{doc.source}\x00{title}\x00{section}\x00{text}\x00{seen[text]}"
+        seen[text] += 1
+        page, page_end = _pages(doc, start, end)
+        chunks.append(Chunk(hashlib.sha256(key.encode()).hexdigest()[:32], doc.source, title,
+                            section, start, end, text, page, page_end))
+    return chunks
+
+
+def outline(doc: Document, residue: list[Residue] | None = None) -> list[Section]:
+    """The document's headings, in order: from the format if it has them, else detected."""
+    if doc.headings:
+        return [Section(h.start, h.end, 1 if h.level <= 2 else 2, _display(doc.text[h.start:h.end]))
+                for h in doc.headings]
+    residue_lines = {(r.start, r.end) for r in _line_residue(doc, residue)}
+    lines = [ln for ln in split_lines(doc.text) if ln.stripped]
+    sections = []
+    for i, line in enumerate(lines):
+        if (line.start, line.end) in residue_lines or i + 1 == len(lines):
+            continue
+        level = heading_level(line.text)
+        if level:
+            sections.append(Section(line.start, line.end, level, _display(line.text)))
+    return sections
+
+
+def heading_level(line: str) -> int | None:
+    """1 for a main heading, 2 for a sub-heading, None for anything else.
+
+    >>> heading_level("Mechanisms of Action"), heading_level("  1. Depression:")
+    (1, 2)
+    >>> heading_level("MDMA primarily affects serotonin (5-HT) by:") is None
+    True
+    """
+    s = line.strip().lstrip("\ufeff")
+    marker = BULLET.match(s)
+    body = s[marker.end():] if marker else s
+    words = body.split()
+    if not words or len(s) > HEADING_MAX_CHARS or len(words) > HEADING_MAX_WORDS:
+        return None
+    if body[-1] in ".,;!" or "|" in body or body.startswith(("#", ">", "[", "(")):
+        return None
+    if body.endswith("?"):
+        return 2 if len(words) >= 3 else None
+    major = [w for w in words if w.lower().strip(":") not in MINOR_WORDS]
+    capitalised = [w for w in major if not w.strip("(\"'‘“").lstrip("0123456789-")[:1].islower()]
+    if not major or len(capitalised) / len(major) < TITLE_CASE_SHARE:
+        return None
+    bulleted = bool(marker) and not marker.group().strip()[0].isdigit()
+    if body.endswith(":") or bulleted or (marker and line[:1].isspace()):
+        return 2 if body.endswith(":") else None
+    return 1
+
+
+def section_at(sections: list[Section], offset: int) -> str:
+    """The heading path in force at `offset`: "Main heading › Sub-heading"."""
+    path: list[Section] = []
+    for sec in sections:
+        if sec.start > offset:
+            break
+        if sec.level == 1:
+            # a main heading with nothing under it is a parent of the next one
+            keep = [p for p in path if p.level == 1 and _only_headings_between(p, sec, sections)]
+            path = keep + [sec]
+        else:
+            path = [p for p in path if p.level == 1] + [sec]
+    return SECTION_SEPARATOR.join(p.heading for p in path)
+
+
+def document_title(doc: Document, sections: list[Section],
+                   residue: list[Residue] | None = None) -> str:
+    """The format's title; else a heading that opens the text; else the file name."""
+    if doc.title:
+        return doc.title
+    skip = {(r.start, r.end) for r in _line_residue(doc, residue)}
+    for line in split_lines(doc.text):
+        if line.stripped and (line.start, line.end) not in skip:
+            if sections and sections[0].start == line.start:
+                return sections[0].heading
+            break
+    return _title_from_name(doc.source, doc.text)
+
+
+def _body_start(text: str, start: int, sections: list[Section]) -> int:
+    """The first offset at or after `start` that is not a heading line."""
+    for sec in sections:
+        if sec.start == start:
+            start = sec.end + len(text[sec.end:]) - len(text[sec.end:].lstrip())
+    return start
+
+
+def _drop_trailing_headings(text: str, start: int, end: int, sections: list[Section]) -> int:
+    """Move `end` back over headings that close the chunk with nothing under them."""
+    for sec in reversed(sections):
+        if start < sec.start < end and not text[sec.end:end].strip():
+            end = len(text[:sec.start].rstrip())
+    return end
+
+
+def _line_residue(doc: Document, residue: list[Residue] | None) -> list[Residue]:
+    if residue is None:
+        residue = [r for r in find_residue(doc.text) if r.kind in LINE_KINDS]
+    return residue
+
+
+def _only_headings_between(a: Section, b: Section, sections: list[Section]) -> bool:
+    nxt = next((s for s in sections if s.start > a.start), None)
+    return nxt is b and b.start - a.end <= 4  # only line breaks between the two headings
+
+
+def _display(heading: str) -> str:
+    return strip_bullet(heading.strip().strip("#").strip()).rstrip(":").strip()
+
+
+def _title_from_name(source: str, text: str) -> str:
+    """"mdma-therapeutic-potential-hubermanlab.txt" -> "MDMA Therapeutic Potential (hubermanlab)"."""
+    words = re.split(r"[-_\s]+", PurePosixPath(source).stem)
+    attribution = re.search(r"^(?:from|source|via):\s*(\S+)\s*$", text, re.I | re.M)
+    site = attribution.group(1) if attribution else None
+    if site and words and words[-1].lower() == site.lower() and len(words) > 1:
+        words = words[:-1]
+    shown = []
+    for i, word in enumerate(w for w in words if w):
+        forms = re.findall(rf"\b{re.escape(word)}\b", text, re.I)
+        acronym = next((f for f in forms if sum(ch.isupper() for ch in f) > 1), None)
+        if acronym:
+            shown.append(acronym)
+        elif i and word.lower() in MINOR_WORDS:
+            shown.append(word.lower())
+        else:
+            shown.append(word[:1].upper() + word[1:])
+    title = " ".join(shown) or source
+    return f"{title} ({site})" if site else title
+
+
+def _content_runs(text: str, sections: list[Section], residue: list[Residue]) -> list[tuple[int, int]]:
+    """Spans between main headings, with line residue cut out.
+
+    A main heading directly followed by another one stays in the same run.
+    """
+    main = [s for s in sections if s.level == 1]
+    starts = [b.start for a, b in zip([None, *main], main)
+              if a is None or not _only_headings_between(a, b, sections)]
+    bounds = sorted({0, len(text), *starts})
+    cuts = sorted((r.start, r.end) for r in residue)
+    runs = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        pos = lo
+        for c_start, c_end in cuts:
+            if c_end <= pos or c_start >= hi:
+                continue
+            runs.append((pos, c_start))
+            pos = max(pos, c_end)
+        runs.append((pos, hi))
+    return [(a, b) for a, b in runs if text[a:b].strip()]
+
+
+def _split_run(text: str, start: int, end: int, splitter) -> list[tuple[int, int]]:
+    """Chunk spans inside `text[start:end]`, located exactly."""
+    run = text[start:end]
+    spans, cursor = [], 0
+    for piece in splitter.split_text(run):
+        found = run.find(piece, cursor)
+        if found < 0:
+            raise AssertionError(f"splitter produced text not found in the run: {piece[:40]!r}")
+        spans.append((start + found, start + found + len(piece)))
+        cursor = found + 1
+    return spans
+
+
+def _pages(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:
+    if not doc.pages:
+        return None, None
+    first = next((p.number for p in doc.pages if p.end >= start), doc.pages[-1].number)
+    last = next((p.number for p in doc.pages if p.end >= end), doc.pages[-1].number)
+    return first, last

@@ -1,0 +1,140 @@
+"""Access to the Chroma store: the chunk collection and its file records.
+
+One code path for both deployments: an embedded `PersistentClient` under
+`Settings.data_dir`, or a Chroma server through `HttpClient` when
+`CHROMA_HOST` is set. Telemetry is off either way.
+
+The store holds two collections:
+- `<collection>`: one entry per chunk; id = `Chunk.id`, document = the exact
+  span of the file, metadata = `Chunk.metadata()`, cosine space. Its metadata
+  records the model and pipeline version that built it.
+- `<collection>-files`: one entry per corpus file (id = source path) with its
+  content hash, title, chunk count and last ingest time. Keeping it in Chroma,
+  beside the vectors, means the two can never belong to different stores.
+
+This module does not decide what to write; `index.py` does.
+
+    >>> store = open_store(Settings(data_dir=Path("/tmp/demo")))  # doctest: +SKIP
+    >>> store.chunks.name, store.files.name  # doctest: +SKIP
+    ('corpus', 'corpus-files')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from ingest.settings import Settings
+
+FILE_RECORD_VECTOR = [1.0]  # file records are looked up by id, never by similarity
+PENDING = "pending"
+DONE = "done"
+
+
+class StoreError(Exception):
+    """The store cannot be reached or opened; `str()` says where and why."""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    source: str
+    sha256: str
+    fingerprint: str
+    status: str  # PENDING while its chunks are being written, then DONE
+    title: str
+    chunks: int
+    ingested_at: str  # ISO 8601, UTC
+
+
+@dataclass
+class Store:
+    client: ClientAPI
+    chunks: Collection
+    files: Collection
+    location: str  # for messages: a folder or a server address
+
+    @property
+    def built_with(self) -> dict[str, str]:
+        """The model and pipeline version recorded on the chunk collection."""
+        meta = self.chunks.metadata or {}
+        return {k: str(meta[k]) for k in ("embedding_model", "pipeline") if k in meta}
+
+    def file_records(self) -> dict[str, FileRecord]:
+        got = self.files.get(include=["metadatas"])
+        return {i: FileRecord(source=i, **m) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def put_file(self, record: FileRecord) -> None:
+        meta = {k: v for k, v in record.__dict__.items() if k != "source"}
+        self.files.upsert(ids=[record.source], embeddings=[FILE_RECORD_VECTOR], metadatas=[meta])
+
+    def drop_file(self, source: str) -> None:
+        self.files.delete(ids=[source])
+
+    def chunk_metadata(self, source: str) -> dict[str, dict]:
+        """{chunk id: metadata} for every stored chunk of `source`."""
+        got = self.chunks.get(where={"source": source}, include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+
+def connect(settings: Settings) -> tuple[ClientAPI, str]:
+    """A Chroma client for `settings`, and a description of where it points."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        where = f"http://{settings.chroma_host}:{settings.chroma_port}"
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                         settings=chroma_settings)
+            client.heartbeat()
+        except Exception as exc:  # noqa: BLE001 - httpx and chromadb raise many types
+            raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from exc
+        return client, where
+    path = settings.chroma_path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings), str(path)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+
+
+def open_store(settings: Settings, *, model: str | None = None, pipeline: str | None = None) -> Store:
+    """The store's collections, created if missing and stamped with `model` and `pipeline`."""
+    client, where = connect(settings)
+    try:
+        chunks = client.get_collection(settings.chroma_collection, embedding_function=None)
+    except Exception:  # noqa: BLE001 - NotFoundError or ValueError, by chromadb version
+        stamp = {"embedding_model": model, "pipeline": pipeline,
+                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        chunks = client.get_or_create_collection(
+            settings.chroma_collection, embedding_function=None,
+            metadata={k: v for k, v in stamp.items() if v},
+            configuration={"hnsw": {"space": "cosine"}})
+    files = client.get_or_create_collection(f"{settings.chroma_collection}-files",
+                                            embedding_function=None)
+    return Store(client, chunks, files, where)
+
+
+def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
+    """Record on an empty chunk collection which model and pipeline will fill it."""
+    meta = dict(store.chunks.metadata or {})
+    meta |= {"embedding_model": model, "pipeline": pipeline}
+    store.chunks.modify(metadata=meta)
+
+
+def reset_store(settings: Settings, *, model: str, pipeline: str) -> Store:
+    """Delete both collections and start empty (a rebuild)."""
+    client, _ = connect(settings)
+    for name in (settings.chroma_collection, f"{settings.chroma_collection}-files"):
+        try:
+            client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - chromadb raises NotFoundError or ValueError by version
+            pass
+    return open_store(settings, model=model, pipeline=pipeline)

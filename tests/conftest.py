@@ -1,0 +1,49 @@
+"""Shared fixtures: an isolated environment per test, the real model once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.embed import load_embeddings
+from ingest.settings import DEFAULT_EMBEDDING_MODEL, Settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PROJECT / "corpus"
+SETTINGS_VARS = [name.upper() for name in Settings.model_fields]
+
+# No test may reach the network: the bundled model loads from site-packages.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path):
+    """Each test starts with none of the project's variables set, in its own folder."""
+    for name in SETTINGS_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    return load_embeddings(DEFAULT_EMBEDDING_MODEL)
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A writable copy of the default corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path, corpus, embeddings) -> Settings:
+    """Settings pointing at the corpus copy and a fresh store in `tmp_path`."""
+    return Settings(corpus_dir=corpus, data_dir=tmp_path / "data")

