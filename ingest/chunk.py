@@ -94,11 +94,13 @@ def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
         is_separator_regex=True, keep_separator=True, strip_whitespace=True)
     spans = []
     for run_start, run_end in _content_runs(doc.text, sections, residue):
-        spans += _split_run(doc.text, run_start, run_end, splitter)
+        spans += _split_run(doc.text, run_start, run_end, splitter, chunk_overlap)
     seen: Counter[str] = Counter()
     chunks = []
     for start, end in spans:
         end = _drop_trailing_headings(doc.text, start, end, sections)
+        if _body_start(doc.text, start, sections) >= end:
+            continue  # only headings: the chunks after it carry their names
         text = doc.text[start:end]
         section = section_at(sections, _body_start(doc.text, start, sections)) or title
         key = f"{doc.source}\x00{title}\x00{section}\x00{text}\x00{seen[text]}"
@@ -257,8 +259,9 @@ def _content_runs(text: str, sections: list[Section], residue: list[Residue]) ->
     return [(a, b) for a, b in runs if text[a:b].strip()]
 
 
-def _split_run(text: str, start: int, end: int, splitter) -> list[tuple[int, int]]:
-    """Chunk spans inside `text[start:end]`, located exactly."""
+def _split_run(text: str, start: int, end: int, splitter,
+               overlap: int) -> list[tuple[int, int]]:
+    """Chunk spans inside `text[start:end]`, located exactly, in order."""
     run = text[start:end]
     spans, cursor = [], 0
     for piece in splitter.split_text(run):
@@ -266,7 +269,9 @@ def _split_run(text: str, start: int, end: int, splitter) -> list[tuple[int, int
         if found < 0:
             raise AssertionError(f"splitter produced text not found in the run: {piece[:40]!r}")
         spans.append((start + found, start + found + len(piece)))
-        cursor = found + 1
+        # subtle: the next piece starts at most `overlap` characters before this one ends,
+        # so a repeated passage is not matched at an earlier copy
+        cursor = max(found + 1, found + len(piece) - overlap)
     return spans
 
 

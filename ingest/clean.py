@@ -102,7 +102,9 @@ def find_residue(text: str) -> list[Residue]:
     _mark_toc(lines, kinds)
     found = [Residue(lines[i].start, lines[i].end, k) for i, k in kinds.items()]
     for i, line in enumerate(lines):
-        if i not in kinds:
+        # a line that runs on into the next one was wrapped, not cut off
+        ends_block = i + 1 == len(lines) or not lines[i + 1].stripped or i + 1 in kinds
+        if i not in kinds and ends_block:
             tail = _truncated_tail(line)
             if tail:
                 found.append(tail)
@@ -196,7 +198,7 @@ def _mark_toc(lines: list[Line], kinds: dict[int, str]) -> None:
 
 
 def _truncated_tail(line: Line) -> Residue | None:
-    """A prose line that stops on a word like "the" was cut off: mark its last sentence."""
+    """A prose block that stops on a word like "the" was cut off: mark its last sentence."""
     s = line.text.rstrip()
     words = s.split()
     if len(words) < 6 or s[-1] in TERMINAL or words[-1].lower() not in DANGLING_WORDS:

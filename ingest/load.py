@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import unescape
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
@@ -126,7 +125,8 @@ def _control_ratio(data: bytes) -> float:
     return controls / len(sample)
 
 
-_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t#]*(?=\r?$)", re.MULTILINE)
+_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _MD_FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.DOTALL)
 
 
@@ -136,7 +136,10 @@ def _load_markdown(text: str, source: str) -> Document:
     if front:
         found = re.search(r"^title:\s*(.+)$", front.group(1), re.MULTILINE)
         title = found.group(1).strip().strip("\"'") if found else None
+    fences = [(f.start(), f.end()) for f in _MD_FENCE.finditer(text)]
     for m in _MD_HEADING.finditer(text, front.end() if front else 0):
+        if any(a <= m.start() < b for a, b in fences):
+            continue  # "# comment" inside a code block
         headings.append(Heading(m.start(), m.end(), len(m.group(1))))
         if title is None and len(m.group(1)) == 1:
             title = m.group(2).strip()
@@ -164,7 +167,7 @@ def _load_html(markup: str, source: str) -> Document:
     for el in body.find_all(_HTML_BLOCKS):
         if el.find_parent(_HTML_BLOCKS):  # nested blocks are read with their parent
             continue
-        block = _squash(unescape(el.get_text(" ")))
+        block = _squash(el.get_text(" "))  # BeautifulSoup has decoded entities already
         if not block:
             continue
         if el.name[0] == "h" and el.name[1:].isdigit():
