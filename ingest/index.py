@@ -29,7 +29,7 @@ import hashlib
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -187,8 +187,9 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
     add = [c for c in chunks if c.id not in stored]
     move = [c for c in chunks if c.id in stored and stored[c.id] != c.metadata()]
     keep = {c.id for c in chunks}
+    # a record with no hash is a first ingest of this file that was cut short
     return FilePlan(doc.source, sha, chunks[0].title, chunks, add, move,
-                    [i for i in stored if i not in keep], is_new=record is None)
+                    [i for i in stored if i not in keep], is_new=not (record and record.sha256))
 
 
 def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint: str,
@@ -200,7 +201,8 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
                disable=True if total < PROGRESS_MIN_CHUNKS else None)
     with bar:
         for plan in plans:
-            store.put_file(_record(plan, fingerprint, PENDING))
+            pending = _record(plan, fingerprint, PENDING)
+            store.put_file(pending if not plan.is_new else replace(pending, sha256=""))
             _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, bar)
             if plan.move:
                 store.chunks.update(ids=[c.id for c in plan.move],

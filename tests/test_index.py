@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -204,14 +205,13 @@ def test_lock_waits_for_the_holder(settings):
 
 def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
     corpus = tmp_path / "big"
-    for n in range(12):
+    for n in range(8):
         for src in DEFAULT_CORPUS.glob("*.txt"):
-            target = corpus / f"part{n:02d}" / src.name
+            target = corpus / f"part{n}" / src.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, target)
-    env = {k: v for k, v in os.environ.items() if k not in ("CORPUS_DIR", "DATA_DIR")}
-    env |= {"DATA_DIR": str(tmp_path / "killed"), "CORPUS_DIR": str(corpus),
-            "EMBED_BATCH_SIZE": "8"}
+    env = os.environ | {"DATA_DIR": str(tmp_path / "data"), "CORPUS_DIR": str(corpus),
+                        "EMBED_BATCH_SIZE": "8"}
     cmd = [sys.executable, "-m", "ingest", "--verbose"]
     proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
@@ -219,17 +219,20 @@ def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
     time.sleep(0.3)  # inside the next file's writes
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-    from ingest.settings import Settings
-
-    killed = Settings(corpus_dir=corpus, data_dir=tmp_path / "killed")
-    partial = open_store(killed).count()
+    # subtle: the store is first opened in this process only after the rerun, because an
+    # embedded Chroma client keeps its vector index in memory and misses other writers
     rerun = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    clean = Settings(corpus_dir=corpus, data_dir=tmp_path / "clean")
-    ingest(clean)
-    assert 0 < partial < open_store(clean).count()
-    assert set(stored(killed)) == set(stored(clean))
+    clean = expected_chunks(corpus)  # what a clean ingest stores (see the first test)
+    embedded = int(re.search(r"\((\d+) embedded\)", rerun.stdout).group(1))
+    assert 0 < embedded < len(clean)  # the killed run had written part of the index
+    files = re.search(r"files:  24 seen, (\d+) added, 0 updated, (\d+) unchanged", rerun.stdout)
+    assert files and int(files.group(2)) >= 1 and sum(map(int, files.groups())) == 24
+    from ingest.settings import Settings
+
+    killed = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    assert_matches_corpus(killed)
     spans = [(m["source"], m["start"], m["end"]) for m in stored(killed).values()]
-    assert len(spans) == len(set(spans)) == open_store(killed).count()
+    assert len(spans) == len(set(spans)) == open_store(killed).count() == len(clean)
     assert all(r.status == DONE for r in open_store(killed).file_records().values())
-    assert nearest_sources(killed, "oxytocin bonding hormone", 3)
+    assert "part3/" + REWIRING in nearest_sources(killed, "oxytocin bonding hormone", 10)
