@@ -120,6 +120,8 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
         report.store = store.location
         store, report.rebuilt = _ensure_compatible(store, settings, model, rebuild)
         records = store.file_records()
+        if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
+            records = {k: replace(r, status=PENDING) for k, r in records.items()}
         paths, skipped = scan_corpus(root)
         report.skipped = [p.relative_to(root).as_posix() for p in skipped]
         report.files_seen = len(paths)
@@ -130,7 +132,12 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
             try:
                 plan = _plan_file(path, root, record, store, settings, fingerprint)
             except LoadError as exc:
-                report.failed.append((source, str(exc)))
+                reason = str(exc)
+                if record and record.status == PENDING:
+                    # a run was cut short while rewriting this file: its chunks mix versions
+                    _delete_source(store, source)
+                    reason += " (chunks left half-written by an interrupted ingest were removed)"
+                report.failed.append((source, reason))
                 continue
             if plan is None:
                 report.files_unchanged += 1
@@ -156,13 +163,16 @@ def _ensure_compatible(store: Store, settings: Settings, model: str,
                        rebuild: bool) -> tuple[Store, str | None]:
     built = store.built_with
     wanted = {"embedding_model": model, "pipeline": PIPELINE_VERSION}
-    if rebuild:
-        return reset_store(settings, model=model, pipeline=PIPELINE_VERSION), "--rebuild"
-    if built == wanted:
+    if built == wanted and not rebuild:
         return store, None
-    if store.count() == 0:
+    if store.count() == 0 and not rebuild:
         stamp_store(store, model=model, pipeline=PIPELINE_VERSION)
         return store, None
+    # load the new model before deleting anything: a model that fails to load keeps the index
+    load_embeddings(settings.embedding_model, device=settings.embedding_device,
+                    batch_size=settings.embed_batch_size)
+    if rebuild:
+        return reset_store(settings, model=model, pipeline=PIPELINE_VERSION), "--rebuild"
     if built.get("embedding_model") != model:
         reason = f"embedding model changed from {built.get('embedding_model')} to {model}"
     else:
@@ -174,12 +184,13 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
                settings: Settings, fingerprint: str) -> FilePlan | None:
     """None if the file is unchanged since its last ingest; raises `LoadError`."""
     try:
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    sha = hashlib.sha256(data).hexdigest()
     if record and record.status == DONE and (record.sha256, record.fingerprint) == (sha, fingerprint):
         return None
-    doc = load_document(path, root=root)
+    doc = load_document(path, root=root, data=data)  # the very bytes that were hashed
     chunks = chunk_document(doc, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
     if not chunks:
         raise LoadError("no text left once navigation and other residue are set aside")
@@ -204,11 +215,11 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
             pending = _record(plan, fingerprint, PENDING)
             store.put_file(pending if not plan.is_new else replace(pending, sha256=""))
             _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, bar)
-            if plan.move:
-                store.chunks.update(ids=[c.id for c in plan.move],
-                                    metadatas=[c.metadata() for c in plan.move])
-            if plan.delete:
-                store.chunks.delete(ids=plan.delete)
+            for batch in _batches(plan.move, store.max_batch):
+                store.chunks.update(ids=[c.id for c in batch],
+                                    metadatas=[c.metadata() for c in batch])
+            for ids in _batches(plan.delete, store.max_batch):
+                store.chunks.delete(ids=ids)
             store.put_file(_record(plan, fingerprint, DONE))
             report.files_added += plan.is_new
             report.files_updated += not plan.is_new
@@ -221,9 +232,14 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
                 f"{len(plan.delete)} deleted")
 
 
+def _batches(items: list, size: int) -> Iterator[list]:
+    """`items` in slices of at most `size`: `[1, 2, 3], 2 -> [1, 2], [3]`."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int, bar) -> None:
-    for i in range(0, len(chunks), batch_size):
-        batch = chunks[i:i + batch_size]
+    for batch in _batches(chunks, min(batch_size, store.max_batch)):
         vectors = embeddings.embed_documents([c.embedding_text() for c in batch])
         store.chunks.upsert(ids=[c.id for c in batch], embeddings=vectors,
                             documents=[c.text for c in batch],
@@ -233,8 +249,8 @@ def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int
 
 def _delete_source(store: Store, source: str) -> int:
     stored = store.chunk_metadata(source)
-    if stored:
-        store.chunks.delete(ids=list(stored))
+    for ids in _batches(list(stored), store.max_batch):
+        store.chunks.delete(ids=ids)
     store.drop_file(source)
     return len(stored)
 

@@ -75,12 +75,12 @@ def scan_corpus(root: Path) -> tuple[list[Path], list[Path]]:
     return supported, skipped
 
 
-def load_document(path: Path, *, root: Path) -> Document:
-    """Read one supported file; raise `LoadError` naming what is wrong with it."""
+def load_document(path: Path, *, root: Path, data: bytes | None = None) -> Document:
+    """Read one supported file (or parse its `data`, already read); raise `LoadError`."""
     source = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
     if not data.strip():

@@ -84,6 +84,11 @@ class Store:
     def count(self) -> int:
         return self.chunks.count()
 
+    @property
+    def max_batch(self) -> int:
+        """The most records Chroma takes in one add, update or delete."""
+        return self.client.get_max_batch_size()
+
 
 def connect(settings: Settings) -> tuple[ClientAPI, str]:
     """A Chroma client for `settings`, and a description of where it points."""
@@ -132,7 +137,8 @@ def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
 def reset_store(settings: Settings, *, model: str, pipeline: str) -> Store:
     """Delete both collections and start empty (a rebuild)."""
     client, _ = connect(settings)
-    for name in (settings.chroma_collection, f"{settings.chroma_collection}-files"):
+    # subtle: file records go first, so a reset cut short never leaves records of lost chunks
+    for name in (f"{settings.chroma_collection}-files", settings.chroma_collection):
         try:
             client.delete_collection(name)
         except Exception:  # noqa: BLE001 - chromadb raises NotFoundError or ValueError by version

@@ -17,7 +17,10 @@ from ingest.chunk import chunk_document
 from ingest.embed import load_embeddings
 from ingest.index import IngestBusy, ingest, ingest_lock
 from ingest.load import load_document, read_text
-from ingest.store import DONE, open_store
+from dataclasses import replace
+
+from ingest.embed import EmbeddingModelError
+from ingest.store import DONE, PENDING, Store, open_store
 from tests.conftest import DEFAULT_CORPUS, PROJECT
 
 HUBERMAN = "mdma-therapeutic-potential-hubermanlab.txt"
@@ -175,6 +178,50 @@ def test_model_change_rebuilds_instead_of_mixing(settings, tmp_path):
     assert_matches_corpus(switched)
 
 
+def test_a_model_that_fails_to_load_leaves_the_index_alone(settings):
+    first = ingest(settings)
+    broken = settings.model_copy(update={"embedding_model": "no-such-org/no-such-model"})
+    with pytest.raises(EmbeddingModelError):
+        ingest(broken)
+    with pytest.raises(EmbeddingModelError):
+        ingest(settings.model_copy(update={"embedding_model": "no-such-org/no-such-model"}),
+               rebuild=True)
+    assert open_store(settings).count() == first.chunks_added
+    assert ingest(settings).chunks_embedded == 0
+
+
+def test_reset_cut_short_is_repaired(settings):
+    ingest(settings)
+    store = open_store(settings)
+    store.client.delete_collection(settings.chroma_collection)  # records survive, chunks gone
+    report = ingest(settings)
+    assert report.chunks_embedded == len(expected_chunks(settings.corpus_dir))
+    assert_matches_corpus(settings)
+
+
+def test_half_written_file_that_now_fails_is_cleared(settings):
+    ingest(settings)
+    store = open_store(settings)
+    store.put_file(replace(store.file_records()[SEROTONIN], status=PENDING))  # as if killed
+    (settings.corpus_dir / SEROTONIN).write_bytes(b"caf\xe9")
+    report = ingest(settings)
+    assert report.failed[0][0] == SEROTONIN and "half-written" in report.failed[0][1]
+    assert not open_store(settings).chunk_metadata(SEROTONIN)
+    assert SEROTONIN not in open_store(settings).file_records()
+
+
+def test_writes_respect_chromas_batch_limit(settings, monkeypatch):
+    monkeypatch.setattr(Store, "max_batch", property(lambda self: 3))
+    ingest(settings)
+    path = settings.corpus_dir / SEROTONIN
+    path.write_text("Preface.\n\n" + read_text(path), encoding="utf-8")
+    report = ingest(settings)
+    assert report.chunks_updated > 3  # more moved chunks than one batch holds
+    (settings.corpus_dir / REWIRING).unlink()
+    assert ingest(settings).chunks_deleted > 3
+    assert_matches_corpus(settings)
+
+
 def test_rebuild_starts_over(settings):
     first = ingest(settings)
     report = ingest(settings, rebuild=True)
@@ -195,7 +242,8 @@ def test_lock_waits_for_the_holder(settings):
         [sys.executable, "-c", "import sys, time; from pathlib import Path;"
          "from ingest.index import ingest_lock\n"
          "with ingest_lock(Path(sys.argv[1])):\n print('locked', flush=True); time.sleep(1.5)",
-         str(settings.lock_path)], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
+         str(settings.lock_path)], cwd=PROJECT, stdout=subprocess.PIPE, text=True,
+        env=os.environ | {"PYTHONPATH": str(PROJECT)})
     assert holder.stdout.readline().strip() == "locked"
     started = time.monotonic()
     report = ingest(settings, wait=30)
@@ -210,10 +258,11 @@ def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
             target = corpus / f"part{n}" / src.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, target)
+    # run from tmp_path so that a developer's .env in the project is not read
     env = os.environ | {"DATA_DIR": str(tmp_path / "data"), "CORPUS_DIR": str(corpus),
-                        "EMBED_BATCH_SIZE": "8"}
+                        "EMBED_BATCH_SIZE": "8", "PYTHONPATH": str(PROJECT)}
     cmd = [sys.executable, "-m", "ingest", "--verbose"]
-    proc = subprocess.Popen(cmd, cwd=PROJECT, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert line.startswith("indexed "), line
     time.sleep(0.3)  # inside the next file's writes
@@ -221,7 +270,7 @@ def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
     proc.wait(10)
     # subtle: the store is first opened in this process only after the rerun, because an
     # embedded Chroma client keeps its vector index in memory and misses other writers
-    rerun = subprocess.run(cmd, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
+    rerun = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     clean = expected_chunks(corpus)  # what a clean ingest stores (see the first test)
     embedded = int(re.search(r"\((\d+) embedded\)", rerun.stdout).group(1))
