@@ -99,10 +99,11 @@ def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
     chunks = []
     for start, end in spans:
         end = _drop_trailing_headings(doc.text, start, end, sections)
-        if _body_start(doc.text, start, sections) >= end:
+        body = _body_start(doc.text, start, sections)
+        if body >= end:
             continue  # only headings: the chunks after it carry their names
         text = doc.text[start:end]
-        section = section_at(sections, _body_start(doc.text, start, sections)) or title
+        section = section_at(sections, body) or title
         key = f"{doc.source}\x00{title}\x00{section}\x00{text}\x00{seen[text]}"
         seen[text] += 1
         page, page_end = _pages(doc, start, end)

@@ -21,6 +21,24 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 
+def make_pdf(path: Path, pages: list[str], *, title: str | None = None,
+             user_password: str | None = None) -> Path:
+    """A real PDF with one page per string (core font, ASCII only), optionally encrypted."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    if user_password is not None:
+        pdf.set_encryption(owner_password="owner", user_password=user_password)
+    pdf.set_font("helvetica", size=12)
+    for body in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, body)
+    pdf.output(str(path))
+    return path
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
     """Each test starts with none of the project's variables set, in its own folder."""

@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 
 from ingest.chunk import chunk_document, heading_level, outline
 from ingest.clean import LINE_KINDS, find_residue
 from ingest.load import Document, load_document
-from tests.conftest import DEFAULT_CORPUS
+from tests.conftest import DEFAULT_CORPUS, make_pdf
 
 CORPUS_FILES = sorted(p.name for p in DEFAULT_CORPUS.iterdir() if p.suffix == ".txt")
 SEROTONIN = "mdma-and-the-serotonin-system.txt"
@@ -44,19 +43,6 @@ def uncovered(doc: Document, chunks, *, residue: bool = True) -> list[str]:
         covered[start:end] = [True] * (end - start)
     gaps = "".join("\0" if cov else ch for ch, cov in zip(doc.text, covered))
     return [gap for gap in gaps.split("\0") if gap.strip()]
-
-
-def make_pdf(path: Path, pages: list[list[str]], *, title: str | None = None) -> Path:
-    """A PDF with one page per list of lines (core font, ASCII only)."""
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    pdf.set_font("helvetica", size=12)
-    for lines in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 6, "\n".join(lines))
-    pdf.output(str(path))
-    return path
 
 
 def test_corpus_is_present():
@@ -287,7 +273,7 @@ def pdf_lines(page: int, n: int = 14) -> list[str]:
     (2, 1000, [(1, 2)]),
 ])
 def test_pdf_chunks_carry_pages(tmp_path, lines_per_page, chunk_size, pages):
-    path = make_pdf(tmp_path / "notes.pdf", [pdf_lines(1, lines_per_page), pdf_lines(2, lines_per_page)],
+    path = make_pdf(tmp_path / "notes.pdf", ["\n".join(pdf_lines(1, lines_per_page)), "\n".join(pdf_lines(2, lines_per_page))],
                     title="Dosing Notes")
     doc = load_document(path, root=tmp_path)
     chunks = chunk_document(doc, chunk_size=chunk_size, chunk_overlap=0)
@@ -308,7 +294,7 @@ def test_pdf_paragraph_wrapped_across_lines_is_fully_chunked(tmp_path):
              "first hour. Stores of serotonin are then depleted over the course of",
              "several days, which explains the low mood that many users report in",
              "the week after. Repeated doses deepen this effect."]
-    path = make_pdf(tmp_path / "wrapped.pdf", [lines])
+    path = make_pdf(tmp_path / "wrapped.pdf", ["\n".join(lines)])
     doc = load_document(path, root=tmp_path)
     assert doc.text == "\n".join(lines)
     assert uncovered(doc, chunk_document(doc), residue=False) == []

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from ingest.embed import EmbeddingModelError
 from ingest.store import DONE, PENDING, Store, open_store
-from tests.conftest import DEFAULT_CORPUS, PROJECT
+from tests.conftest import DEFAULT_CORPUS, PROJECT, make_pdf
 
 HUBERMAN = "mdma-therapeutic-potential-hubermanlab.txt"
 SEROTONIN = "mdma-and-the-serotonin-system.txt"
@@ -148,15 +148,8 @@ def test_failed_file_keeps_its_chunks_and_others_proceed(settings, content, reas
 
 
 def test_bad_pdfs_fail_without_stopping_the_run(settings):
-    from fpdf import FPDF
-
     (settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf at all")
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Secret serotonin notes.")
-    pdf.set_encryption(owner_password="owner", user_password="secret")
-    pdf.output(str(settings.corpus_dir / "locked.pdf"))
+    make_pdf(settings.corpus_dir / "locked.pdf", ["Secret serotonin notes."], user_password="secret")
     report = ingest(settings)
     reasons = dict(report.failed)
     assert reasons["broken.pdf"].startswith("cannot parse PDF")

@@ -6,26 +6,10 @@ import random
 from pathlib import Path
 
 import pytest
-from fpdf import FPDF
 from pypdf import PdfWriter
 
 from ingest.load import LoadError, decode_text, load_document, read_text, scan_corpus
-
-
-def make_pdf(path: Path, pages: list[str], *, title: str | None = None,
-             user_password: str | None = None) -> Path:
-    """A PDF with one page per string (core font, ASCII only)."""
-    pdf = FPDF()
-    if title:
-        pdf.set_title(title)
-    if user_password is not None:
-        pdf.set_encryption(owner_password="owner", user_password=user_password)
-    pdf.set_font("helvetica", size=12)
-    for body in pages:
-        pdf.add_page()
-        pdf.multi_cell(0, 6, body)
-    pdf.output(str(path))
-    return path
+from tests.conftest import make_pdf
 
 
 def load(path: Path):
@@ -219,10 +203,7 @@ def test_encrypted_pdf_from_pypdf(tmp_path):
 
 
 def test_pdf_without_text_says_scanned(tmp_path):
-    pdf = FPDF()
-    pdf.add_page()
-    path = tmp_path / "blank.pdf"
-    pdf.output(str(path))
+    path = make_pdf(tmp_path / "blank.pdf", [""])
     with pytest.raises(LoadError, match=r"no text in file \(scanned PDF\?\)"):
         load(path)
 
