@@ -31,7 +31,7 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) bench/ingest_bench.py
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) data

@@ -2,17 +2,16 @@
 
 Reports numbers; asserts nothing (this is not a test). Each figure is measured
 in one run, in a fresh temporary store, so ratios between them are meaningful
-even on a noisy machine. Writes the table to stdout and to BENCHMARKS.md.
+even on a noisy machine. `bench/run.py` puts its table in BENCHMARKS.md.
 
-    $ make bench
-    | measure | value |
+    $ python bench/ingest_bench.py
+    | default corpus | 3 files, 44 chunks |
     ...
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,11 +27,6 @@ from ingest.index import ingest  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 REPEATS = 3
-
-
-def machine() -> str:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
 
 
 def run() -> list[tuple[str, str]]:
@@ -69,14 +63,6 @@ def run() -> list[tuple[str, str]]:
     ]
 
 
-def main() -> None:
-    rows = run()
-    table = "\n".join(["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)])
-    text = (f"# Benchmarks\n\nCommand: `make bench` (`python bench/ingest_bench.py`)\n\n"
-            f"Machine: {machine()}\n\n## Ingest\n\n{table}\n")
-    (PROJECT / "BENCHMARKS.md").write_text(text)
-    print(text)
-
-
 if __name__ == "__main__":
-    main()
+    for key, value in run():
+        print(f"| {key} | {value} |")

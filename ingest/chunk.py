@@ -29,8 +29,8 @@ from pathlib import PurePosixPath
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.clean import (BULLET, LINE_KINDS, Residue, find_residue, split_lines, strip_bullet,
-                          strip_inline)
+from ingest.clean import (BULLET, LINE_KINDS, Residue, find_residue, plain_text, split_lines,
+                          strip_bullet)
 from ingest.load import Document
 from ingest.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
@@ -79,8 +79,7 @@ class Chunk:
 
     def embedding_text(self) -> str:
         """What the model embeds: title and section for context, residue removed."""
-        body = " ".join(strip_bullet(line) for line in strip_inline(self.text).splitlines())
-        return f"{self.title}. {self.section}.\n{' '.join(body.split())}"
+        return f"{self.title}. {self.section}.\n{plain_text(self.text)}"
 
 
 def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -115,7 +114,7 @@ def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
 def outline(doc: Document, residue: list[Residue] | None = None) -> list[Section]:
     """The document's headings, in order: from the format if it has them, else detected."""
     if doc.headings:
-        return [Section(h.start, h.end, 1 if h.level <= 2 else 2, _display(doc.text[h.start:h.end]))
+        return [Section(h.start, h.end, 1 if h.level <= 2 else 2, heading_text(doc.text[h.start:h.end]))
                 for h in doc.headings]
     residue_lines = {(r.start, r.end) for r in _line_residue(doc, residue)}
     lines = [ln for ln in split_lines(doc.text) if ln.stripped]
@@ -125,7 +124,7 @@ def outline(doc: Document, residue: list[Residue] | None = None) -> list[Section
             continue
         level = heading_level(line.text)
         if level:
-            sections.append(Section(line.start, line.end, level, _display(line.text)))
+            sections.append(Section(line.start, line.end, level, heading_text(line.text)))
     return sections
 
 
@@ -213,7 +212,8 @@ def _only_headings_between(a: Section, b: Section, sections: list[Section]) -> b
     return nxt is b and b.start - a.end <= 4  # only line breaks between the two headings
 
 
-def _display(heading: str) -> str:
+def heading_text(heading: str) -> str:
+    """A heading as shown: `"  2. Depression:"` -> `"Depression"`."""
     return strip_bullet(heading.strip().strip("#").strip()).rstrip(":").strip()
 
 

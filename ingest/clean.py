@@ -143,6 +143,16 @@ def strip_bullet(line: str) -> str:
     return BULLET.sub("", line, count=1).strip()
 
 
+def plain_text(text: str) -> str:
+    """What a reader sees: inline residue and bullets removed, whitespace collapsed.
+
+    >>> plain_text("  • Mild: Restlessness [02:14:18],\\n  • Severe: fever.")
+    'Mild: Restlessness, Severe: fever.'
+    """
+    body = " ".join(strip_bullet(line) for line in strip_inline(text).splitlines())
+    return " ".join(body.split())
+
+
 def _line_kind(s: str) -> str | None:
     if not s:
         return None

@@ -49,9 +49,13 @@ def model_location(name: str) -> tuple[str, bool]:
     return name, False
 
 
-@lru_cache(maxsize=4)
 def load_embeddings(name: str, *, device: str = "cpu", batch_size: int = 64) -> HuggingFaceEmbeddings:
     """The LangChain embeddings for `name`, normalized, loaded once per process."""
+    return _load(name, device, batch_size)  # positional, so defaults share one cache entry
+
+
+@lru_cache(maxsize=4)
+def _load(name: str, device: str, batch_size: int) -> HuggingFaceEmbeddings:
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # a bar per model load is noise in a CLI

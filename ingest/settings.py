@@ -22,10 +22,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_CHUNK_OVERLAP = 150
+DEFAULT_TOP_K = 5
+DEFAULT_MAX_QUESTION_CHARS = 2000
 
 
 class Settings(BaseSettings):
-    """Where the corpus and the index live, which model embeds, how chunks are cut."""
+    """Where the corpus and the index live, which model embeds, how chunks are cut, how answers are made."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
@@ -39,6 +41,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     chunk_size: int = Field(DEFAULT_CHUNK_SIZE, ge=200, description="Max chunk characters.")
     chunk_overlap: int = Field(DEFAULT_CHUNK_OVERLAP, ge=0, description="Overlap characters.")
+    top_k: int = Field(DEFAULT_TOP_K, ge=1, le=50, description="Passages an answer draws on.")
+    max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10,
+                                    description="Longest question accepted.")
+    max_answer_sentences: int = Field(5, ge=1, le=10, description="Most sentences per answer.")
 
     @property
     def chroma_mode(self) -> str:

@@ -65,3 +65,40 @@ def corpus(tmp_path) -> Path:
 def settings(tmp_path, corpus, embeddings) -> Settings:
     """Settings pointing at the corpus copy and a fresh store in `tmp_path`."""
     return Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def answer_settings(tmp_path_factory, embeddings) -> Settings:
+    """The default corpus, copied and ingested once for the whole run (read-only for tests)."""
+    from ingest.index import ingest
+
+    root = tmp_path_factory.mktemp("answer")
+    shutil.copytree(DEFAULT_CORPUS, root / "corpus")
+    # built before any test's `isolated_env`: keep the caller's variables and .env out of it
+    with pytest.MonkeyPatch.context() as mp:
+        for name in SETTINGS_VARS:
+            mp.delenv(name, raising=False)
+        mp.chdir(root)
+        found = Settings(corpus_dir=root / "corpus", data_dir=root / "data")
+    ingest(found)
+    return found
+
+
+@pytest.fixture(scope="session")
+def engine(answer_settings, embeddings):
+    """One answer engine over `answer_settings`' store, shared by the whole run."""
+    from app.answer import Engine
+
+    return Engine(answer_settings, embeddings=embeddings)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Embed with one torch thread in this module: a single query gains nothing from a
+    second one, and on a busy two-core machine two threads spin against each other."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -1,0 +1,264 @@
+"""The answer engine: question (and conversation) in, `Answer` with exact citations out.
+
+Steps: clean the question, make a follow-up standalone (`query.py`), retrieve
+passages (`retrieve.py`), score their sentences (`extract.py`), then either
+compose an answer from the best sentences, each ending in its citation marker,
+or decline. It declines when `ANSWERABILITY`, a weighted sum of the best
+sentence's semantic similarity and lexical coverage and of the share of the
+question's term weight found in no document at all (a half-life, a street
+price), is below 0. The weights were fitted on `eval/tuning.jsonl` by
+`eval/calibrate.py`, never on the test questions.
+
+Every answer sentence is a document sentence with bullets and residue removed,
+and its citation quote is that sentence's exact span of the file, so the
+answer says nothing the documents do not say.
+
+This module does not refuse personal dosing questions (the safety policy does)
+and keeps no state between questions other than caches.
+
+    >>> answer("What are the symptoms of serotonin syndrome?").decision  # doctest: +SKIP
+    <Decision.ANSWER: 'answer'>
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from app.decline import SUGGESTIONS, Topics, decline_text, nearest_headings, suggestion, topics
+from app.extract import Scored, SentenceEncoder, score_sentences, select
+from app.query import Query, clean_question, contextualize
+from app.retrieve import Passage, Retriever
+from app.sentences import Sentence, sentences
+from app.terms import expand_aliases, terms, words
+from ingest.embed import load_embeddings
+from ingest.settings import Settings, get_settings
+from ingest.store import open_store
+
+# Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
+# `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
+ANSWERABILITY = {"semantic": 2.64, "lexical": 2.04, "unknown": -1.25, "bias": -1.98}
+SUGGESTION_TRIES = 10  # nearest headings tried for the 3 suggested questions
+HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
+
+
+class Decision(str, Enum):
+    ANSWER = "answer"
+    DECLINE = "decline"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    section: str
+    start: int
+    end: int
+    quote: str  # == the file's text[start:end]
+    page: int | None = None
+
+
+@dataclass
+class Answer:
+    question: str
+    decision: Decision
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    reason: str = ""  # which rule decided: supported, not_covered, unknown_terms, empty, ...
+    scores: dict[str, float] = field(default_factory=dict)  # the figures the rule looked at
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per step
+    query: str = ""  # what was searched; differs from the question for a follow-up
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "decision": self.decision.value, "text": self.text,
+                "reason": self.reason, "query": self.query,
+                "citations": [asdict(c) for c in self.citations],
+                "passages": [p.to_dict() for p in self.passages],
+                "scores": {k: round(v, 4) for k, v in self.scores.items()},
+                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
+
+
+class Engine:
+    """Answers questions from one store; load once, ask many times."""
+
+    def __init__(self, settings: Settings, *, embeddings=None):
+        self.settings = settings
+        self.embeddings = embeddings or load_embeddings(
+            settings.embedding_model, device=settings.embedding_device,
+            batch_size=settings.embed_batch_size)
+        self.retriever = Retriever(open_store(settings), self.embeddings)
+        self.encoder = SentenceEncoder(self.embeddings)
+        self._topics: tuple[int, Topics, np.ndarray] | None = None
+        self._vocab: tuple[int, np.ndarray] | None = None
+        self._answerable: dict[str, bool] = {}  # heading -> is its suggestion answered
+
+    def answer(self, question: str, history: list[dict] | None = None) -> Answer:
+        clock = _Clock()
+        problem = self._check(question)
+        if problem:
+            return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
+                          timings=clock.lap("check"))
+        query = contextualize(clean_question(question), history)
+        vector, passages, scored, scores = self._evaluate(query, clock)
+        reason = _reason(scores, bool(passages))
+        if reason != "supported":
+            text = self._decline_text(vector)
+            return Answer(question, Decision.DECLINE, text, passages=passages, reason=reason,
+                          scores=scores, timings=clock.lap("compose"), query=query.text)
+        chosen = select(scored, limit=self.settings.max_answer_sentences)
+        text, citations = compose([c.sentence for c in chosen])
+        return Answer(question, Decision.ANSWER, text, citations, passages, reason, scores,
+                      clock.lap("compose"), query.text)
+
+    def _evaluate(self, query: Query, clock: _Clock):
+        """Embed, retrieve and score: (vector, passages, scored sentences, judge's figures)."""
+        vector = self.retriever.embed(expand_aliases(query.text))
+        clock.lap("embed")
+        passages = self.retriever.search(query.text, k=self.settings.top_k, vector=vector)
+        clock.lap("retrieve")
+        scored = score_sentences(self.encoder, vector, self._weights(query),
+                                 _candidates(passages))
+        clock.lap("score")
+        return vector, passages, scored, self._judge(query, scored)
+
+    def _check(self, question: str) -> tuple[str, str] | None:
+        """(reason, message) for input that cannot be a question, else None."""
+        if not isinstance(question, str) or not clean_question(question):
+            return "empty", "Please type a question about the documents."
+        limit = self.settings.max_question_chars
+        if len(question.strip()) > limit:
+            return "too_long", (f"That question is {len(question.strip()):,} characters long; "
+                                f"the limit is {limit:,}. Please shorten it.")
+        return None
+
+    def _weights(self, query: Query) -> dict[str, float]:
+        """IDF weight of each query term; carried-over topic terms count less."""
+        own = set(terms(query.question, aliases=True))
+        weights = {}
+        for t in terms(query.text, aliases=True):
+            weights[t] = self.retriever.lexical.idf(t) * (1.0 if t in own else HISTORY_WEIGHT)
+        return weights
+
+    def _judge(self, query: Query, scored: list[Scored]) -> dict[str, float]:
+        """The figures the answer-or-decline rule looks at."""
+        lexical = self.retriever.lexical
+        own = {t: lexical.idf(t) for t in terms(query.question, aliases=True)}
+        total = sum(own.values()) or 1.0
+        missing = {t: w for w in words(query.question) for t in terms(w, aliases=True)
+                   if not lexical.df.get(t)}  # stem -> the word as asked
+        near = self._nearest_words(list(missing.values()))
+        unknown = sum(own[t] * (1 - near.get(w, 0.0)) for t, w in missing.items())
+
+        best = scored[0] if scored else None
+        scores = {"best": best.score if best else 0.0,
+                  "semantic": best.semantic if best else 0.0,
+                  "lexical": best.lexical if best else 0.0,
+                  "unknown": unknown / total}
+        scores["answerability"] = ANSWERABILITY["bias"] + sum(
+            w * scores[k] for k, w in ANSWERABILITY.items() if k != "bias")
+        return scores
+
+    def _nearest_words(self, missing: list[str]) -> dict[str, float]:
+        """For words no document has, the cosine to the closest word the documents do have."""
+        if not missing:
+            return {}
+        lexical = self.retriever.lexical
+        if self._vocab is None or self._vocab[0] != id(lexical):
+            vocab = sorted({w for c in lexical.chunks for w in words(c.embedding_text())
+                            if terms(w)})
+            self._vocab = (id(lexical), self.encoder.encode_texts(vocab))
+        if not len(self._vocab[1]):
+            return {}
+        vectors = self.encoder.encode_texts(missing)
+        return {t: max(0.0, float(v.max())) for t, v in zip(missing, vectors @ self._vocab[1].T)}
+
+    def _decline_text(self, vector: np.ndarray) -> str:
+        """The decline message, suggesting only questions this engine does answer."""
+        found, heading_vectors = self._corpus_topics()
+        picked = []
+        for heading in nearest_headings(found, heading_vectors, vector, n=SUGGESTION_TRIES):
+            if len(picked) == SUGGESTIONS:
+                break
+            if heading not in self._answerable:
+                query = Query(suggestion(heading), suggestion(heading), False)
+                _, passages, _, scores = self._evaluate(query, _Clock())
+                self._answerable[heading] = _reason(scores, bool(passages)) == "supported"
+            if self._answerable[heading]:
+                picked.append(heading)
+        return decline_text(found, picked)
+
+    def _corpus_topics(self) -> tuple[Topics, np.ndarray]:
+        """Titles and headings of the indexed documents, rebuilt when the index changes."""
+        lexical = self.retriever.lexical
+        if self._topics is None or self._topics[0] != id(lexical):
+            found = topics(lexical.chunks)
+            vectors = self.encoder.encode_texts(found.headings)
+            self._topics = (id(lexical), found, vectors)
+            self._answerable = {}
+        return self._topics[1], self._topics[2]
+
+
+def compose(chosen: list[Sentence]) -> tuple[str, list[Citation]]:
+    """Answer text, each sentence ending in its marker, and the citations, numbered by first use.
+
+    >>> s = Sentence("a.txt", "T", "S", 5, 30, "• MDMA raises serotonin.", "MDMA raises serotonin.")
+    >>> compose([s])
+    ('MDMA raises serotonin. [1]', [Citation(n=1, source='a.txt', title='T', section='S', start=5, end=30, quote='• MDMA raises serotonin.', page=None)])
+    """
+    citations: dict[tuple[str, int, int], Citation] = {}
+    parts = []
+    for s in chosen:
+        key = (s.source, s.start, s.end)
+        if key not in citations:
+            citations[key] = Citation(len(citations) + 1, s.source, s.title, s.section,
+                                      s.start, s.end, s.quote, s.page)
+        parts.append(f"{s.text} [{citations[key].n}]")
+    return " ".join(parts), list(citations.values())
+
+
+def _candidates(passages: list[Passage]) -> list[Sentence]:
+    """The sentences of the passages, each span once."""
+    seen: dict[tuple[str, int, int], Sentence] = {}
+    for p in passages:
+        for s in sentences(p.chunk):
+            seen.setdefault((s.source, s.start, s.end), s)
+    return list(seen.values())
+
+
+def _reason(scores: dict[str, float], retrieved: bool) -> str:
+    if not retrieved:
+        return "empty_index"
+    return "supported" if scores["answerability"] >= 0 else "not_covered"
+
+
+class _Clock:
+    """Milliseconds per step, for `Answer.timings`."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._start = self._last = time.perf_counter()
+
+    def lap(self, name: str) -> dict[str, float]:
+        now = time.perf_counter()
+        self.laps[name] = (now - self._last) * 1000
+        self.laps["total"] = (now - self._start) * 1000
+        self._last = now
+        return self.laps
+
+
+@lru_cache(maxsize=1)
+def default_engine() -> Engine:
+    """The process-wide engine for `get_settings()`, built on first use."""
+    return Engine(get_settings())
+
+
+def answer(question: str, history: list[dict] | None = None) -> Answer:
+    """Answer `question` from the configured store; see `Engine.answer`."""
+    return default_engine().answer(question, history)

@@ -1,0 +1,91 @@
+"""Ask one question from the command line: `python -m app.ask "question"`.
+
+Prints the answer, then its sources (number, title, section, file and lines,
+and the quote). `--json` prints the whole `Answer` instead, passages, scores
+and timings included. `--history FILE` reads earlier turns (a JSON list of
+{"role", "content"}) for a follow-up question.
+
+This module does not ingest: run `python -m ingest` first.
+
+Exit status: 0 answered, 1 declined or refused, 2 bad arguments or input, 3 the
+store or the model could not be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.answer import Answer, Decision, Engine
+from ingest.embed import EmbeddingModelError
+from ingest.load import read_text
+from ingest.settings import Settings, get_settings
+from ingest.store import StoreError
+
+
+def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.ask", description=__doc__.splitlines()[0])
+    parser.add_argument("question", help="the question, in quotes")
+    parser.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    parser.add_argument("--history", type=Path, help="JSON file of earlier turns")
+    args = parser.parse_args(argv)
+    settings = settings or get_settings()
+    try:
+        history = _history(args.history) if args.history else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = Engine(settings).answer(args.question, history)
+    except (StoreError, EmbeddingModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(render(result, settings.corpus_dir))
+    return 0 if result.decision == Decision.ANSWER else 1
+
+
+def render(result: Answer, corpus: Path) -> str:
+    """The answer, then one block per citation: where it is and what it quotes."""
+    lines = [result.text]
+    if result.decision != Decision.ANSWER:
+        lines.insert(0, f"[{result.decision.value}: {result.reason}]")
+    if result.citations:
+        lines.append("\nSources:")
+    for c in result.citations:
+        lines.append(f"[{c.n}] {c.title} › {c.section}")
+        lines.append(f"    {c.source}, {_where(c, corpus)}")
+        lines.append("    “" + " ".join(c.quote.split()) + "”")
+    return "\n".join(lines)
+
+
+def _where(citation, corpus: Path) -> str:
+    """Lines (or page) of the citation in its file, or its character offsets."""
+    if citation.page is not None:
+        return f"page {citation.page}"
+    try:
+        text = read_text(corpus / citation.source)
+    except (OSError, ValueError):
+        return f"characters {citation.start}–{citation.end}"
+    first = text.count("\n", 0, citation.start) + 1
+    last = text.count("\n", 0, citation.end) + 1
+    return f"line {first}" if first == last else f"lines {first}–{last}"
+
+
+def _history(path: Path) -> list[dict]:
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read history {path}: {exc}") from exc
+    if not isinstance(turns, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("content"), str) for t in turns):
+        raise ValueError(f"{path}: history must be a JSON list of {{\"role\", \"content\"}}")
+    return turns
+
+
+if __name__ == "__main__":
+    sys.exit(main())

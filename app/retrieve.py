@@ -1,0 +1,177 @@
+"""Hybrid retrieval: dense (Chroma, cosine) and BM25 over the same chunks, fused by RRF.
+
+The lexical index is built in memory from what the store holds (never from the
+corpus folder), and rebuilt when the store's file records or chunk count
+change, so a re-ingest is picked up without a restart. Reciprocal rank fusion
+adds `1 / (RRF_K + rank)` from each retriever a chunk appears in.
+
+This module does not pick sentences or decide whether to answer (`answer.py`
+does) and does not write to the store.
+
+    >>> rrf([["a", "b"], ["b", "c"]], k=60)
+    [('b', 0.03252...), ('a', 0.01639...), ('c', 0.01612...)]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+
+from app.terms import terms
+from ingest.chunk import Chunk
+from ingest.store import Store
+
+RRF_K = 60  # the constant of Cormack et al.; damps the weight of the very first ranks
+CANDIDATES = 20  # chunks each retriever contributes before fusion
+REFRESH_SECONDS = 2.0
+LEXICAL_WEIGHT = 1.5  # BM25's weight in the fusion (dense counts 1); see eval/retrieval.py  # how often to look for a re-ingest
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk and the scores that ranked it."""
+
+    chunk: Chunk
+    score: float  # the ranking score: fused RRF, or the single retriever's score
+    dense: float | None = None  # cosine similarity, when among the dense candidates
+    lexical: float | None = None  # BM25 score, when among the lexical candidates
+
+    def to_dict(self) -> dict:
+        c = self.chunk
+        return {"id": c.id, "source": c.source, "title": c.title, "section": c.section,
+                "start": c.start, "end": c.end, "page": c.page, "text": c.text,
+                "score": round(self.score, 6), "dense": _round(self.dense),
+                "lexical": _round(self.lexical)}
+
+
+def rrf(rankings: list[list[str]], *, k: int = RRF_K,
+        weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: ids by descending sum of weight / (k + rank), rank from 1."""
+    scores: Counter[str] = Counter()
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
+        for rank, key in enumerate(ranking, start=1):
+            scores[key] += weight / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class LexicalIndex:
+    """BM25 over chunks (title, section and body, residue removed) and term statistics."""
+
+    def __init__(self, chunks: list[Chunk]):
+        self.chunks = chunks
+        tokens = [terms(c.embedding_text()) for c in chunks]
+        self.df = Counter(t for toks in tokens for t in set(toks))
+        self.bm25 = bm25s.BM25()
+        if chunks:
+            self.bm25.index(tokens, show_progress=False)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency; a term no chunk contains gets the highest value."""
+        n, df = len(self.chunks), self.df.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def search(self, query_terms: list[str], k: int) -> list[tuple[Chunk, float]]:
+        if not self.chunks or not query_terms:
+            return []
+        scores = self.bm25.get_scores(query_terms)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+class Retriever:
+    """Dense, lexical and fused search over one store."""
+
+    def __init__(self, store: Store, embeddings, *, candidates: int = CANDIDATES):
+        self.store = store
+        self.embeddings = embeddings
+        self.candidates = candidates
+        self.lexical = LexicalIndex([])
+        self._signature: str | None = None
+        self._checked = 0.0
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Rebuild the lexical index if the store changed; True when it did."""
+        now = time.monotonic()
+        if not force and now - self._checked < REFRESH_SECONDS:
+            return False
+        self._checked = now
+        signature = self.signature()
+        if signature == self._signature and not force:
+            return False
+        self.lexical = LexicalIndex(self.all_chunks())
+        self._signature = signature
+        return True
+
+    def signature(self) -> str:
+        """Changes whenever an ingest adds, edits or removes a file."""
+        records = sorted((r.source, r.sha256, r.status, r.fingerprint)
+                         for r in self.store.file_records().values())
+        key = f"{self.store.count()}|{records}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every chunk in the store, in a stable order, read in pages."""
+        chunks, offset, page = [], 0, self.store.max_batch
+        while True:
+            got = self.store.chunks.get(include=["documents", "metadatas"],
+                                        limit=page, offset=offset)
+            chunks += [_chunk(i, d, m) for i, d, m in
+                       zip(got["ids"], got["documents"], got["metadatas"])]
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        return sorted(chunks, key=lambda c: (c.source, c.start, c.id))
+
+    def embed(self, text: str) -> np.ndarray:
+        return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+
+    def dense(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
+        """The `n` chunks nearest to `vector`, with cosine similarity."""
+        count = self.store.count()
+        if not count:
+            return []
+        got = self.store.chunks.query(query_embeddings=[vector.tolist()],
+                                      n_results=min(n, count),
+                                      include=["documents", "metadatas", "distances"])
+        return [(_chunk(i, d, m), 1.0 - dist) for i, d, m, dist in
+                zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
+                    got["distances"][0])]
+
+    def search(self, query: str, *, k: int, mode: Mode = "hybrid",
+               vector: np.ndarray | None = None, lexical_query: str | None = None
+               ) -> list[Passage]:
+        """The top `k` passages for `query` (`vector` saves re-embedding it)."""
+        self.refresh()
+        dense = [] if mode == "lexical" else self.dense(
+            self.embed(query) if vector is None else vector, self.candidates)
+        lexical = [] if mode == "dense" else self.lexical.search(
+            terms(lexical_query or query, aliases=True), self.candidates)
+        if mode == "dense":
+            return [Passage(c, s, dense=s) for c, s in dense[:k]]
+        if mode == "lexical":
+            return [Passage(c, s, lexical=s) for c, s in lexical[:k]]
+        by_id = {c.id: c for c, _ in dense + lexical}
+        dense_score = {c.id: s for c, s in dense}
+        lexical_score = {c.id: s for c, s in lexical}
+        fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
+                    k=RRF_K, weights=[1.0, LEXICAL_WEIGHT])
+        return [Passage(by_id[i], s, dense_score.get(i), lexical_score.get(i))
+                for i, s in fused[:k]]
+
+
+def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
+    return Chunk(chunk_id, meta["source"], meta["title"], meta["section"], int(meta["start"]),
+                 int(meta["end"]), text, meta.get("page"), meta.get("page_end"))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)

@@ -1,0 +1,40 @@
+"""Run every benchmark and write BENCHMARKS.md: `make bench`.
+
+Each benchmark module's `run()` returns (measure, value) rows; this script adds
+the command and the machine, prints the tables and writes them to BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from bench import answer_bench, ingest_bench  # noqa: E402
+
+SECTIONS = [("Ingest", ingest_bench), ("Answers", answer_bench)]
+
+
+def machine() -> str:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    parts = ["# Benchmarks", "Command: `make bench` (`python bench/run.py`)", f"Machine: {machine()}"]
+    for title, module in SECTIONS:
+        rows = module.run()
+        table = "\n".join(["| measure | value |", "|---|---|",
+                           *(f"| {k} | {v} |" for k, v in rows)])
+        parts.append(f"## {title}\n\n{table}")
+        print(f"## {title}\n{table}\n", flush=True)
+    (PROJECT / "BENCHMARKS.md").write_text("\n\n".join(parts) + "\n")
+
+
+if __name__ == "__main__":
+    main()
