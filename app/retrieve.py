@@ -3,7 +3,8 @@
 The lexical index is built in memory from what the store holds (never from the
 corpus folder), and rebuilt when the store's file records or chunk count
 change, so a re-ingest is picked up without a restart. Reciprocal rank fusion
-adds `1 / (RRF_K + rank)` from each retriever a chunk appears in.
+adds `weight / (RRF_K + rank)` from each retriever a chunk appears in; BM25 weighs
+`BM25_WEIGHT`, dense 1 (`python eval/retrieval.py` compares the three rankings).
 
 This module does not pick sentences or decide whether to answer (`answer.py`
 does) and does not write to the store.
@@ -30,8 +31,8 @@ from ingest.store import Store
 
 RRF_K = 60  # the constant of Cormack et al.; damps the weight of the very first ranks
 CANDIDATES = 20  # chunks each retriever contributes before fusion
-REFRESH_SECONDS = 2.0
-LEXICAL_WEIGHT = 1.5  # BM25's weight in the fusion (dense counts 1); see eval/retrieval.py  # how often to look for a re-ingest
+REFRESH_SECONDS = 2.0  # how often to look for a re-ingest
+BM25_WEIGHT = 1.5  # BM25's weight in the fusion (dense counts 1), chosen on eval/tuning.jsonl
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -163,7 +164,7 @@ class Retriever:
         dense_score = {c.id: s for c, s in dense}
         lexical_score = {c.id: s for c, s in lexical}
         fused = rrf([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
-                    k=RRF_K, weights=[1.0, LEXICAL_WEIGHT])
+                    k=RRF_K, weights=[1.0, BM25_WEIGHT])
         return [Passage(by_id[i], s, dense_score.get(i), lexical_score.get(i))
                 for i, s in fused[:k]]
 
