@@ -32,7 +32,7 @@ import numpy as np
 from app.decline import SUGGESTIONS, Topics, decline_text, nearest_headings, suggestion, topics
 from app.extract import Scored, SentenceEncoder, score_sentences, select
 from app.query import Query, clean_question, contextualize
-from app.retrieve import Passage, Retriever
+from app.retrieve import LexicalIndex, Passage, Retriever
 from app.sentences import Sentence, sentences
 from app.terms import expand_aliases, terms, words
 from ingest.embed import load_embeddings
@@ -95,9 +95,7 @@ class Engine:
             batch_size=settings.embed_batch_size)
         self.retriever = Retriever(open_store(settings), self.embeddings)
         self.encoder = SentenceEncoder(self.embeddings)
-        self._topics: tuple[int, Topics, np.ndarray] | None = None
-        self._vocab: tuple[int, np.ndarray] | None = None
-        self._answerable: dict[str, bool] = {}  # heading -> is its suggestion answered
+        self._facts: _IndexFacts | None = None
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         clock = _Clock()
@@ -169,40 +167,58 @@ class Engine:
         """For words no document has, the cosine to the closest word the documents do have."""
         if not missing:
             return {}
-        lexical = self.retriever.lexical
-        if self._vocab is None or self._vocab[0] != id(lexical):
-            vocab = sorted({w for c in lexical.chunks for w in words(c.embedding_text())
+        facts = self._index_facts()
+        if facts.vocab is None:
+            vocab = sorted({w for c in facts.index.chunks for w in words(c.embedding_text())
                             if terms(w)})
-            self._vocab = (id(lexical), self.encoder.encode_texts(vocab))
-        if not len(self._vocab[1]):
+            facts.vocab = _embed(self.embeddings, vocab)
+        if not len(facts.vocab):
             return {}
         vectors = self.encoder.encode_texts(missing)
-        return {t: max(0.0, float(v.max())) for t, v in zip(missing, vectors @ self._vocab[1].T)}
+        return {t: max(0.0, float(v.max())) for t, v in zip(missing, vectors @ facts.vocab.T)}
 
     def _decline_text(self, vector: np.ndarray) -> str:
         """The decline message, suggesting only questions this engine does answer."""
-        found, heading_vectors = self._corpus_topics()
+        facts = self._index_facts()
+        if facts.topics is None:
+            facts.topics = topics(facts.index.chunks)
+            facts.heading_vectors = _embed(self.embeddings, facts.topics.headings)
         picked = []
-        for heading in nearest_headings(found, heading_vectors, vector, n=SUGGESTION_TRIES):
+        for heading in nearest_headings(facts.topics, facts.heading_vectors, vector,
+                                        n=SUGGESTION_TRIES):
             if len(picked) == SUGGESTIONS:
                 break
-            if heading not in self._answerable:
-                query = Query(suggestion(heading), suggestion(heading), False)
-                _, passages, _, scores = self._evaluate(query, _Clock())
-                self._answerable[heading] = _reason(scores, bool(passages)) == "supported"
-            if self._answerable[heading]:
+            if heading not in facts.answerable:
+                _, passages, _, scores = self._evaluate(contextualize(suggestion(heading)),
+                                                        _Clock())
+                facts.answerable[heading] = _reason(scores, bool(passages)) == "supported"
+            if facts.answerable[heading]:
                 picked.append(heading)
-        return decline_text(found, picked)
+        return decline_text(facts.topics, picked)
 
-    def _corpus_topics(self) -> tuple[Topics, np.ndarray]:
-        """Titles and headings of the indexed documents, rebuilt when the index changes."""
-        lexical = self.retriever.lexical
-        if self._topics is None or self._topics[0] != id(lexical):
-            found = topics(lexical.chunks)
-            vectors = self.encoder.encode_texts(found.headings)
-            self._topics = (id(lexical), found, vectors)
-            self._answerable = {}
-        return self._topics[1], self._topics[2]
+    def _index_facts(self) -> _IndexFacts:
+        """What is derived from the current lexical index, started afresh when it is rebuilt."""
+        if self._facts is None or self._facts.index is not self.retriever.lexical:
+            self._facts = _IndexFacts(self.retriever.lexical)
+        return self._facts
+
+
+@dataclass
+class _IndexFacts:
+    """Derived from one lexical index, each part built on first need."""
+
+    index: LexicalIndex
+    vocab: np.ndarray | None = None  # one row per distinct document word
+    topics: Topics | None = None
+    heading_vectors: np.ndarray | None = None
+    answerable: dict[str, bool] = field(default_factory=dict)  # heading -> suggestion answered
+
+
+def _embed(embeddings, texts: list[str]) -> np.ndarray:
+    """Normalized rows for `texts`, bypassing the sentence cache (these are kept elsewhere)."""
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
 
 
 def compose(chosen: list[Sentence]) -> tuple[str, list[Citation]]:

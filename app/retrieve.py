@@ -137,11 +137,8 @@ class Retriever:
 
     def dense(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
         """The `n` chunks nearest to `vector`, with cosine similarity."""
-        count = self.store.count()
-        if not count:
-            return []
-        got = self.store.chunks.query(query_embeddings=[vector.tolist()],
-                                      n_results=min(n, count),
+        # Chroma returns fewer than n when it holds fewer: no count() round trip needed
+        got = self.store.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
                                       include=["documents", "metadatas", "distances"])
         return [(_chunk(i, d, m), 1.0 - dist) for i, d, m, dist in
                 zip(got["ids"][0], got["documents"][0], got["metadatas"][0],

@@ -86,7 +86,7 @@ def sentences(chunk: Chunk) -> list[Sentence]:
         start = line.start + (marker.end() if marker else len(line.text) - len(line.text.lstrip()))
         found = split_sentences(chunk.text[start:line.end], start)
         if found and chunk.text[found[-1][1] - 1] == ":":
-            found[-1] = _with_list(chunk.text, found[-1], lines[i + 1:])
+            found[-1] = _with_list(found[-1], lines[i + 1:])
         spans += [(a, b, section) for a, b in found]
     out = []
     for start, end, section in spans:
@@ -142,7 +142,7 @@ def _table_cells(line: Line, header: list[str]) -> list[tuple[int, int]]:
     return cells
 
 
-def _with_list(text: str, intro: tuple[int, int], following: list[Line]) -> tuple[int, int]:
+def _with_list(intro: tuple[int, int], following: list[Line]) -> tuple[int, int]:
     """`intro` (ending in ":") extended over the list right after it, if the list is short.
 
     All or nothing: a list cut short would misquote the document.

@@ -14,7 +14,6 @@ import re
 import pytest
 
 from app.answer import Answer, Decision, compose
-from app.query import clean_question
 from app.decline import suggestion, topics
 from app.sentences import Sentence, supports
 from ingest.chunk import chunk_document
