@@ -1,6 +1,8 @@
 """The answer engine: question (and conversation) in, `Answer` with exact citations out.
 
-Steps: clean the question, make a follow-up standalone (`query.py`), retrieve
+Steps: check the question against the safety policy (`policy.py`), which
+refuses personal dosing before anything is retrieved; clean the question, make
+a follow-up standalone (`query.py`), retrieve
 passages (`retrieve.py`), score their sentences (`extract.py`), then either
 compose an answer from the best sentences, each ending in its citation marker,
 or decline. It declines when `ANSWERABILITY`, a weighted sum of the best
@@ -13,8 +15,7 @@ Every answer sentence is a document sentence with bullets and residue removed,
 and its citation quote is that sentence's exact span of the file, so the
 answer says nothing the documents do not say.
 
-This module does not refuse personal dosing questions (the safety policy does)
-and keeps no state between questions other than caches.
+This module keeps no state between questions other than caches.
 
     >>> answer("What are the symptoms of serotonin syndrome?").decision  # doctest: +SKIP
     <Decision.ANSWER: 'answer'>
@@ -29,6 +30,7 @@ from enum import Enum
 
 import numpy as np
 
+from app import policy
 from app.decline import SUGGESTIONS, Topics, decline_text, nearest_headings, suggestion, topics
 from app.extract import Scored, SentenceEncoder, score_sentences, select
 from app.query import Query, clean_question, contextualize
@@ -71,14 +73,15 @@ class Answer:
     text: str
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
-    reason: str = ""  # which rule decided: supported, not_covered, unknown_terms, empty, ...
+    reason: str = ""  # which rule decided: supported, not_covered, empty, personal_use, ...
     scores: dict[str, float] = field(default_factory=dict)  # the figures the rule looked at
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per step
     query: str = ""  # what was searched; differs from the question for a follow-up
+    trigger: str = ""  # for a refusal: the words the policy rule matched
 
     def to_dict(self) -> dict:
         return {"question": self.question, "decision": self.decision.value, "text": self.text,
-                "reason": self.reason, "query": self.query,
+                "reason": self.reason, "query": self.query, "trigger": self.trigger,
                 "citations": [asdict(c) for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},
@@ -103,6 +106,11 @@ class Engine:
         if problem:
             return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
                           timings=clock.lap("check"))
+        verdict = policy.check(question, history)
+        if verdict.refuse:
+            return Answer(question, Decision.REFUSE, policy.REFUSAL, reason=verdict.rule,
+                          timings=clock.lap("policy"), trigger=verdict.trigger)
+        clock.lap("policy")
         query = contextualize(clean_question(question), history)
         vector, passages, scored, scores = self._evaluate(query, clock)
         reason = _reason(scores, bool(passages))
@@ -189,9 +197,10 @@ class Engine:
             if len(picked) == SUGGESTIONS:
                 break
             if heading not in facts.answerable:
-                _, passages, _, scores = self._evaluate(contextualize(suggestion(heading)),
-                                                        _Clock())
-                facts.answerable[heading] = _reason(scores, bool(passages)) == "supported"
+                question = suggestion(heading)
+                _, passages, _, scores = self._evaluate(contextualize(question), _Clock())
+                facts.answerable[heading] = (_reason(scores, bool(passages)) == "supported"
+                                             and not policy.check(question).refuse)
             if facts.answerable[heading]:
                 picked.append(heading)
         return decline_text(facts.topics, picked)
