@@ -1,28 +1,32 @@
 """The safety policy: personal dosing and personal-use questions are refused before retrieval.
 
-`check(question, history)` reads the question as a person or a red-teamer may
-write it and returns a `Verdict`. The text is first put in canonical form
-(`canonical`): Unicode normalized, invisible characters dropped, look-alike
-Cyrillic and Greek letters mapped to Latin, accents stripped, lower-cased,
-punctuation inside words and spaced-out letters joined. A second reading also
-decodes leetspeak ("h0w mu<h", "sh0uld 1"). Named rules, each a regular
-expression over word classes (`LEXICON`), then look for:
+`check(question, history)` returns a `Verdict`. The question is read several
+ways (`readings`): put in canonical form (Unicode normalized, invisible and blank
+characters dropped, look-alike letters mapped to Latin, accents stripped,
+lower-cased, spaced-out letters joined, common misspellings fixed), de-leeted,
+reversed, and decoded when it carries base64, hex, ROT13 or Morse. Each reading
+is then matched against concepts (`WORDS`: a person, a consumption verb, an
+amount, a timing, a judgement, an occasion, a research frame...), written in
+English, Spanish, French, German, Portuguese and Italian, and these named rules:
 
-- `override`: an instruction to switch the policy off, together with a dose;
-- `personal_use`: someone (I, we, my friend, he) taking, dropping, redosing a substance;
-- `personal_dose`: a dose tied to a person ("for me", "my weight", "someone my size");
-- `situation`: a person's weight, age, medicine or condition, with a dose or a safety question;
+- `override`: an instruction to switch the policy off, with any dose;
+- `personal_use`: someone (I, we, my friend, he) taking, dropping, redosing something;
+- `personal_dose`: a dose tied to a person ("for me", "my limit", "what would you take");
+- `situation`: a person's weight, age, medicine or condition, with a dose or safety question;
+- `occasion`: a dose for an occasion ("tonight", "at the festival", "first time");
+- `amount_choice`: amounts weighed against each other or judged ("120 or 150?", "is 200 risky?");
 - `dose_question`: an amount or timing question about taking something ("how many pills in
-  one night", "what's a safe dose"). Only this rule lets a research frame ("in clinical
-  trials", "therapy protocols") through, so "What doses are used in trials?" is answered;
+  one night", "what's a safe dose");
 - `framing`: a hypothetical, fictional or role-play frame around a dose;
-- `<lang>_dose`, `<lang>_use`: the same in Spanish, French, German, Portuguese, Italian;
-- `escalation`: a follow-up that turns an earlier dose or refused question personal
-  ("ok, so how much for me?", "so two is fine then?").
+- `spaced`: a request hidden by spacing ("howmuchshouldItake");
+- `escalation`: a follow-up that makes an earlier dose question (or refused one) personal.
 
-The first rule that matches decides; `Verdict.rule` names it and `Verdict.trigger`
-quotes the words it matched. The rules were written and tuned on
-`eval/policy_tuning.jsonl` only; `eval/policy_test.jsonl` is held out.
+Only `amount_choice`, `dose_question`, `framing`, `situation` and `occasion` let a
+research or document frame through ("What doses are used in clinical trials?",
+"What does the article say about doses?"), and only when no person or occasion
+is named. The first rule that matches decides; `Verdict.rule` names it and
+`Verdict.trigger` quotes the words it matched. The rules were written on
+`eval/policy_tuning.jsonl`; `eval/policy_test.jsonl` is held out.
 
 This module does not read documents or use a model, and decides nothing but refusals.
 
@@ -35,6 +39,8 @@ This module does not read documents or use a model, and decides nothing but refu
 from __future__ import annotations
 
 import base64
+import binascii
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -50,346 +56,47 @@ REFUSAL = (
     "What I can do is tell you what the documents say about risks and interactions, "
     "for example serotonin syndrome, or how MDMA interacts with SSRIs and MAOIs.")
 
+# ---------------------------------------------------------------- reading the text
+
 # Look-alike letters of other scripts, mapped to the Latin letter they imitate.
 HOMOGLYPHS = str.maketrans(
-    "аbсԁеɡһіјкӏмոорԛѕтսᴠԝхуᴢ"  # Cyrillic and Armenian lower case
-    "АВСЕНІЈКМОРЅТХУ"  # Cyrillic upper case
-    "αβεηικνορτυχγ"  # Greek lower case
-    "ΑΒΕΗΙΚΜΝΟΡΤΥΧΖ"  # Greek upper case
-    "ıℓ",
-    "abcdeghijklmnopqstuvwxyz"
-    "ABCEHIJKMOPSTXY"
-    "abenikvoptuxy"
-    "ABEHIKMNOPTYXZ"
-    "il")
-LATIN_NAME = re.compile(r"(?:LATIN|MODIFIER) (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |"
-                        r"SMALL |CAPITAL )?([A-Z])(?: WITH .*)?")
-BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+    "аbсԁеɡһіјкӏмոорԛѕтսᴠԝхуᴢ" "АВСЕНІЈКМОРЅТХУ" "αβεηικνορτυχγ" "ΑΒΕΗΙΚΜΝΟΡΤΥΧΖ"
+    "ıℓ" "ᎪᏴᏟᎬᎻᏆᎫᏦᏞᎷᏢᏚᎢᏙᏔᏃᏫᏬᎧᏒᎡ",
+    "abcdeghijklmnopqstuvwxyz" "ABCEHIJKMOPSTXY" "abenikvoptuxy" "ABEHIKMNOPTYXZ"
+    "il" "ABCEHIJKLMPSTVWZOOGRR")
+LATIN_NAME = re.compile(r"(?:LATIN|MODIFIER|REGIONAL INDICATOR SYMBOL)\b.*\bLETTER (?:SMALL CAPITAL "
+                        r"|SMALL |CAPITAL )?([A-Z])(?: WITH .*)?")
+BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
 LEET = str.maketrans("0134578@$!|", "oieastbasil")
 LEETY = re.compile(r"[a-z]*[0-9@$!|][a-z0-9@$!|]*")  # a token with leet characters in it
-INNER_MARKS = re.compile(r"(?<=[a-z0-9])[.\-_*`~^|·•+/\\]+(?=[a-z])|(?<=[a-z])[.\-_*`~^·•+]+(?=[0-9])")
-SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
-FULLSTOPS = re.compile(r"(?<=[a-z])\.(?=\s|$)")
-
-# Word classes the rules are made of, as regular-expression alternatives.
-LEXICON = {
-    "self": r"i|we|i'?m|i'?ve|i'?d|i'?ll|me|us|ive|ill",
-    "other": (r"(?:my|our|a|his|her|their|the)\s+(?:\w+\s+)?(?:friends?|mates?|buddy|buddies|bf|gf|"
-              r"girlfriend|boyfriend|partner|wife|husband|brother|sister|siblings?|son|daughter|"
-              r"mom|mum|mother|dad|father|cousin|room-?mate|flat-?mate|house-?mate|patients?|"
-              r"clients?|kids?|child|teen|teenager|colleague|co-?worker|uncle|aunt|niece|nephew|"
-              r"neighbou?r|guests?|date|crew|group|pal)|he|she"),
-    "modal": r"should|shud|shuld|shoud|sould|shld|shall|can|cn|could|may|might|must|would|do|"
-             r"does|did|will|ought|need|am|is|are",
-    "aux": r"should|shud|can|could|may|might|must|would|will|do|did|am|'m|m|are|was|have|"
-           r"want|wanna|gonna|going|plan|planning|planned|intend|intending|need|try|trying|like|"
-           r"about|able|allowed|ok|okay|safe|fine|safely|still|also|just|ever|not|never|even|"
-           r"really|actually|then|to|be|been|it|get|got|thinking|considering|hoping|wanting|"
-           r"decided|deciding|supposed|meant|usually|normally|always|sometimes|first|only|"
-           r"tonight|tomorrow|today|later|again",
-    "use": r"take|takes|taking|took|tak|tke|taek|redose|redosing|redosed|re-?dose|re-?dosing|"
-           r"dose|dosing|dosed|microdose|microdosing|drop|drops|dropping|dropped|pop|pops|"
-           r"popping|popped|roll|rolls|rolling|rolled|snort|snorting|swallow|swallowing|"
-           r"consume|consuming|combine|combining|mix|mixing|stack|stacking|double[- ]?drop|"
-           r"candy-?flip|candy-?flipping|bomb|bombing|parachute|parachuting|top up|topping up|"
-           r"bump|bumping|rail|dab|dabbing|boot|booting|inject|injecting|smoke|smoking|"
-           r"chase|chasing|give|giving|administer|administering|prescribe|re-?up|re-?upping",
-    "use_weak": r"use|using|used|do|doing|did|have|having|try|trying|eat|eating|start|"
-                r"starting|get|go|hit|hitting|handle|tolerate|up|halve|split|double|increase|"
-                r"decrease|reduce|cut|skip|stop|adjust|raise|lower|wean|quit|pause|be\s+on",
-    "drug": r"mdma|molly|mollies|ecstasy|ecstacy|extasy|xtc|mandy|e|es|pingers|beans|pills?|"
-            r"pils|pillz|tabs?|caps?|capsules?|crystals?|rocks?|powder|5-?htp|htp|"
-            r"l-?tryptophan|tryptophan|ssris?|sertraline|zoloft|fluoxetine|prozac|citalopram|"
-            r"escitalopram|lexapro|paroxetine|paxil|maois?|antidepressants?|lithium|bupropion|"
-            r"wellbutrin|tramadol|dxm|drugs?|substances?|stuff|it|this|that|them|some|one|"
-            r"another|more|again|both",
-    "amount": r"doses?|dosages?|dosing|dos|doze|dosege|doseage|dossage|dosis|amounts?|"
-              r"quantit(?:y|ies)|mg|mgs|mgz|milligrams?|milligrammes?|grams?|g|mcg|ug|µg|"
-              r"pills?|pils|pillz|tabs?|caps?|capsules?|points?|bumps?|lines?|hits?|halves|"
-              r"half|quarters?|bombs?|redose|re-?dose|top-?ups?|mg/kg|per kg|number",
-    "how_much": r"(?:how|hw|hwo|hou)\s+(?:much|many|mutch|mch|mny|mani|muc|mucch|big|large|"
-                r"strong)|howmuch|"
-                r"howmany|what\s+(?:dose|doses|dosage|amount|quantity|strength|size)|"
-                r"which\s+(?:dose|doses|dosage|amount|strength)|what'?s?\s+the\s+(?:dose|dosage|"
-                r"amount)",
-    "timing": r"how\s+(?:often|frequently|soon|regularly|many\s+times)|when\s+(?:should|shud|can|"
-              r"do|to|would|must|is\s+it\s+(?:ok|okay|safe|best))|how\s+long\s+(?:should|shud|"
-              r"to|between|must|do\s+(?:i|we|you)|until|till|can)|"
-              r"how\s+(?:many|much)\s+(?:hours|days|weeks|months|time)",
-    "seek": r"safe|safest|safer|good|right|correct|ideal|best|optimal|proper|appropriate|"
-            r"starting|starter|beginner|beginners|first[- ]?time|first[- ]?timers?|newbie|"
-            r"reasonable|sensible|ok|okay|fine|enough|too\s+much|too\s+many|a\s+lot|overkill|"
-            r"lethal|deadly|fatal|toxic|dangerous|perfect|decent|solid|strong|weak|light|"
-            r"mild|moderate|nice|fun|realistic|minimum|min",
-    "often": r"too\s+(?:often|soon|frequently|early|close)|how\s+often|twice|once\s+a|"
-             r"every\s+(?:\w+\s+)?(?:weeks?|days?|months?|weekends?)|again|per\s+(?:week|month)|"
-             r"in\s+a\s+row|back\s+to\s+back",
-    "describe": r"normal|typical|average|standard|usual|common|regular|max|maximum|recommended|"
-                r"high|higher|highest|low|lower|lowest|large|small|clinical|therapeutic",
-    "frame": r"trials?|studies|study|studied|research|researchers?|clinical|clinic|therapy|"
-             r"therapies|therapeutic|therapists?|protocols?|sessions?|participants?|patients?|"
-             r"subjects|scientists?|experiments?|maps|fda|assisted|treatment|psychotherapy|"
-             r"booster|volunteers|lab|animals?|rats|mice|monkeys|primates",
-    "population": r"recreational|recreationally|users|people|partygoers|ravers|clubbers|"
-                  r"street|streets|nowadays|these\s+days|(?:an?|the)\s+(?:average|typical|"
-                  r"normal|single)\s+(?:ecstasy\s+|mdma\s+)?(?:pill|tablet|capsule)",
-    "cited": r"articles?|documents?|texts?|papers?|sources?|literature|authors?|writers?|"
-             r"corpus|passages?|they\s+say|it\s+says?|mentioned|mention|describe|described",
-    "unit": r"\d+(?:[.,]\d+)?\s*(?:mg|mgs|milligrams?|milligrammes?|g|grams?|gr|mcg|ug|µg|"
-            r"pills?|pils|tabs?|caps?|capsules?|points?|halves|bumps?|lines?|x)\b",
-    "number": r"\d+(?:[.,]\d+)?|one|two|three|four|five|six|half|a\s+half|a\s+quarter|"
-              r"a\s+couple|couple|several",
-    "body": r"i\s+weigh|i'?m\s+\d+|i\s+am\s+\d+|\d+\s*(?:kg|kgs|kilos?|lbs?|pounds|stone|"
-            r"years?\s+old|yo|y/o)\b|my\s+(?:weight|size|age|height|body|bmi|build|tolerance|"
-            r"meds|medications?|medicines?|prescriptions?|antidepressants?|doctor|condition|"
-            r"heart|blood\s+pressure|liver|kidneys?|health|history)|(?:our|his|her|their)\s+"
-            r"(?:body\s+)?(?:weights?|sizes?|ages?|bodies|meds|medications?)|by\s+(?:body\s+)?"
-            r"weight|"
-            r"(?:i'?m|i\s+am|i'?ve\s+been)\s+(?:on|taking|prescribed)\b|i\s+(?:take|use)\s+(?:"
-            r"sertraline|zoloft|fluoxetine|prozac|citalopram|escitalopram|lexapro|paroxetine|"
-            r"paxil|ssris?|maois?|antidepressants?|lithium|bupropion|wellbutrin|tramadol|meds|"
-            r"medications?|medicines?|pills\s+for)|(?:i'?m|i\s+am)\s+(?:a\s+)?(?:pregnant|"
-            r"breastfeeding|diabetic|epileptic|asthmatic|petite|small|tiny|skinny|thin|big|"
-            r"heavy|large|light|tall|short|woman|girl|man|guy|female|male|teen|teenager|minor|"
-            r"first[- ]?timer|beginner|newbie|lightweight|heavyweight|sensitive)\b|i\s+have\s+"
-            r"(?:a\s+|an\s+)?(?:heart|high\s+blood|low\s+blood|depression|anxiety|bipolar|"
-            r"epilepsy|diabetes|asthma|adhd|ptsd|liver|kidney|condition|history|tolerance)",
-    "for_me": r"for\s+(?:me|us|myself|ourselves|my\s+\w+|someone\s+(?:my|like\s+me|of\s+my)|"
-              r"a\s+(?:girl|guy|woman|man|person)\s+(?:my|like\s+me|of\s+my))|"
-              r"(?:people|someone|somebody|a\s+person|persons?)\s+(?:like\s+me|my\s+(?:size|"
-              r"weight|age|build))|my\s+(?:first|next|second|usual|normal|own)\s+(?:dose|time|"
-              r"roll|pill|trip|go|night)|my\s+(?:dose|dosage|doses|amount)|at\s+my\s+"
-              r"(?:weight|size|age)|me\s+(?:to\s+)?(?:take|use|drop|redose|dose)|"
-              r"(?:my|our)\s+(?:\w+\s+)?(?:doses?|dosages?|amounts?|pills|caps|tabs|mg)|"
-              r"self-?(?:therapy|treat|treating|treatment|medicate|medicating|administer|"
-              r"guided)|"
-              r"(?:tell|give|show)\s+me\s+(?:exactly\s+)?(?:how\s+much|how\s+many|what\s+dose|"
-              r"a\s+dose|the\s+dose|my|a\s+number|the\s+number)|i\s+(?:weigh|should|shud)",
-    "prescribe": r"recommend|recommended\s+for\s+me|suggest|prescribe|advise|calculate|"
-                 r"work\s+out|figure\s+out|estimate|ballpark|rough\s+number|just\s+a\s+number|"
-                 r"give\s+me\s+a\s+number|exact\s+number",
-    "override": r"ignore|disregard|forget|bypass|override|overrid|disable|turn\s+off|"
-                r"switch\s+off|deactivate|jailbreak|jail-?broken|developer\s+mode|dev\s+mode|"
-                r"god\s+mode|dan\s+mode|unfiltered|uncensored|no\s+restrictions|without\s+"
-                r"restrictions|no\s+filter|no\s+rules|safety\s*(?:=\s*)?(?:off|false|disabled|0)|"
-                r"system\s*:|admin\s*:|\[system\]|<\s*system|sudo|root\s+access|policy\s+"
-                r"(?:has\s+been\s+)?(?:updated|changed|lifted|suspended)|new\s+instructions|"
-                r"previous\s+instructions|prior\s+instructions|you\s+are\s+now|from\s+now\s+on|"
-                r"you\s+are\s+allowed|you'?re\s+allowed|authori[sz]ed|permission\s+granted",
-    "fiction": r"hypothetical|hypothetically|theoretically|in\s+theory|pretend|role-?play|"
-               r"roleplay|imagine|novel|story|stories|screenplay|script|fiction|fictional|"
-               r"character|characters|game|act\s+as|acting\s+as|play\s+the\s+role|you\s+are\s+"
-               r"(?:a|my|an)\s+(?:doctor|physician|pharmacist|dealer|nurse|chemist|friend|"
-               r"expert)|as\s+(?:a|my)\s+(?:doctor|physician|pharmacist|dealer|nurse)|"
-               r"let'?s\s+say|suppose|supposing|what\s+if|say\s+(?:i|someone|a\s+person)|"
-               r"for\s+(?:a|my)\s+(?:class|school|essay|project|book|movie|film|research\s+"
-               r"paper)|asking\s+for\s+a\s+friend|purely\s+academic|academically|"
-               r"for\s+science|just\s+curious|out\s+of\s+curiosity|thought\s+experiment|"
-               r"if\s+you\s+(?:were|had|could)|in\s+a\s+world",
+SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
+INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
+SPELLING = {  # misspellings seen in the tuning set, and a few more of each kind
+    "manny": "many", "mny": "many", "mani": "many", "mutch": "much", "mch": "much",
+"hw": "how", "hou": "how", "hwo": "how", "wat": "what", "wot": "what",
+    "wht": "what", "wen": "when", "wenn": "when", "shud": "should", "shld": "should",
+    "shold": "should", "shoud": "should", "shuld": "should", "sould": "should",
+    "shoudl": "should", "sholud": "should", "shoul": "should", "cn": "can", "tak": "take",
+    "tke": "take", "takke": "take", "taek": "take", "tkae": "take", "moly": "molly",
+    "molli": "molly", "mollie": "molly", "mdmaa": "mdma", "mdmma": "mdma", "exstacy": "ecstasy",
+    "extacy": "ecstasy", "ecstacy": "ecstasy", "xtacy": "ecstasy", "pils": "pills",
+    "pilz": "pills", "pillz": "pills", "beanz": "beans", "capz": "caps", "tabz": "tabs",
+    "dos": "dose", "doze": "dose", "dosege": "dosage", "doseage": "dosage", "dossage": "dosage",
+    "redoes": "redose", "redoze": "redose", "iz": "is", "u": "you", "ur": "your", "r": "are",
+    "2nite": "tonight", "2night": "tonight", "tonite": "tonight", "b4": "before",
+    "tmrw": "tomorrow", "2moro": "tomorrow", "abt": "about", "bcuz": "because", "ok?": "ok",
+    "ammount": "amount", "amout": "amount", "molley": "molly", "1st": "first",
+    "wanna": "want to", "gonna": "going to", "gotta": "have to", "im": "i'm", "ill": "i'll",
+    "ive": "i've", "id": "i'd", "back2back": "back to back", "mgs": "mg", "mgz": "mg",
 }
-
-
-# Pieces of patterns, filled into LEXICON-style {placeholders} too.
-PIECES = {
-    "gap2": r"(?:\s+[\w'.-]+){0,2}?\s+",  # up to two words in between
-    "gap4": r"(?:\s+[\w'.-]+){0,4}?\s+",
-    "gap6": r"(?:\s+[\w'.-]+){0,6}?\s+",
-    "subject": r"{self}|{other}",
-    "auxes": r"(?:\s+{aux}){0,4}\s+",
-}
-
-
-def _rx(pattern: str) -> re.Pattern:
-    """`pattern` with {class} placeholders filled from LEXICON and PIECES, whole words only."""
-    def fill(m: re.Match) -> str:
-        name = m.group(1)
-        return f"(?:{LEXICON.get(name) or PIECES[name]})"
-    while re.search(r"\{[a-z_]+\d?\}", pattern):
-        pattern = re.sub(r"\{([a-z_]+\d?)\}", fill, pattern)
-    return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
-
-
-RULES: dict[str, re.Pattern] = {
-    "personal_use": _rx(
-        r"{modal}\s+{subject}{auxes}{use}"
-        r"|{subject}{auxes}{use}"
-        r"|{subject}{auxes}{use_weak}{gap2}{drug}"
-        r"|{modal}\s+{subject}{auxes}{use_weak}{gap2}{drug}"
-        r"|(?:for|let|want|help|make|get)\s+(?:me|us|him|her|my\s+\w+)\s+(?:to\s+)?{use}"),
-    "personal_dose": _rx(
-        r"{for_me}(?=.*(?:{amount}|{how_much}|{timing}|{seek}|{often}|{use}|{unit}))"
-        r"|(?:{amount}|{how_much}|{timing}|{seek}|{often}|{unit}|{use}).*{for_me}"
-        r"|{prescribe}{gap4}(?:{amount}|{how_much}|{timing}|{unit})"
-        r"|(?:{how_much}|{timing}){gap6}(?:should|shud|shld|can|could|do|would|must|shall|may|"
-        r"might|am|will)\s+(?:{subject})"
-        r"|(?:{seek}|{describe}|the|a|an|what|which)\s+(?:{amount})\s+to\s+{use}"
-        r"|{modal}\s+(?:i|we)\s+(?!ask|know|learn|read|find|understand|see|trust|cite|check|"
-        r"look|expect|think|worry|be\s+worried|tell|explain)\w+.*(?:{amount}|{unit})"
-        r"|(?:{amount}|{unit}).*{modal}\s+(?:i|we)\s+(?!ask|know|learn|read|find|understand|"
-        r"see|trust|cite|check|look|expect|think|worry|tell|explain)\w+"
-        r"|(?:{amount}|{how_much}|{unit}).*{prescribe}(?:\s+(?:me|us|for|i|a))"),
-    "situation": _rx(
-        r"{body}(?=.*(?:{amount}|{how_much}|{timing}|{seek}|{often}|{use}|{unit}|"
-        r"risky|risk|harm|hurt|worry|problem|interact|can\s+i|should\s+i|is\s+it))"
-        r"|(?:{amount}|{how_much}|{timing}|{seek}|{often}|{use}|{unit}).*{body}"),
-}
-FICTION = _rx(r"{fiction}")
-FICTION_DOSE = _rx(r"{amount}|{how_much}|{timing}|{unit}|what\s+would\s+you\s+(?:give|hand|"
-                   r"recommend|prescribe|sell|suggest|advise|take)")
-FICTION_PERSONAL = _rx(r"take|takes|taking|took|drop|dropping|pop|popping|roll|rolling|redose|"
-                       r"redosing|give|hand|sell|swallow|snort|{seek}|{for_me}|character|characters|protagonist|hero|heroine|"
-                       r"he|she|him|her|someone|somebody|i|me|we|us|you")
-
-# An amount or timing question about taking something. A research frame lets it through.
-DOSE_QUESTION = _rx(
-    r"{how_much}{gap6}(?:{use}|to\s+{use_weak}|{use_weak}{gap2}{drug}|{amount}|{seek}|"
-    r"in\s+(?:one|a|an)\s+"
-    r"(?:night|day|evening|weekend|session|party|sitting|go|row)|at\s+once|per\s+(?:night|day|"
-    r"week|month|weekend|session|party))"
-    r"|{how_much}\s+(?:{amount}|{drug})"
-    r"|(?:{how_much}|{timing}){gap6}{modal}\s+(?:you|u|one|people|someone|somebody|a\s+person|"
-    r"they|users)(?:\s+[\w']+){0,3}?\s+(?:{use}|{use_weak}|need|want)"
-    r"|{timing}{gap6}(?:{use}|{use_weak}{gap2}{drug}|again|another|wait|next)"
-    r"|{seek}{gap2}(?:{amount}|amount|number\s+of\s+\w+)"
-    r"|(?:what|what's|whats|which|tell\s+me|give\s+me)\s+(?:is\s+|are\s+|would\s+be\s+|"
-    r"counts\s+as\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?{describe}{gap2}(?:{amount})"
-    r"|(?:{amount})\s+(?:is|are|would\s+be|will\s+be|counts?\s+as|to\s+be)\s+(?:{seek})"
-    r"|{unit}{gap4}(?:{seek}|too|or\s+\d+|vs|versus|a\s+lot)"
-    r"|(?:is|are|would|will)\s+(?:{number}|{unit}){gap2}(?:{seek}|too|a\s+lot|much|many)"
-    r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:{amount}|"
-    r"dosing\s+\w+|{how_much})"
-    r"|(?:can|could|should|is\s+it\s+(?:ok|okay|safe|fine))\s+(?:i|you|one|we|someone|people)"
-    r"\s+(?:\w+\s+)?(?:redose|re-?dose|double[- ]?drop|top\s+up|stack|bump|re-?up)"
-    r"|{use}\s+(?:{number}|{unit}){gap2}(?:{amount}|at\s+once|in\s+one|more|again|or)"
-    r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:ok|okay|safe|fine|bad|dangerous|"
-    r"risky|alright|too\s+much)\s+to\s+{use}{gap4}(?:{number}|{unit}|{amount}|another|second|"
-    r"more|again|twice|extra)"
-    r"|dosing\s+(?:schedule|chart|guide|regimen|plan|calculator|table)|dose\s+calculator")
-STRONG_FRAME = _rx(r"{frame}")
-WEAK_FRAME = _rx(r"{cited}|{population}")
-SEEKING = _rx(r"{seek}{gap2}(?:{amount}|amount)|(?:{amount})\s+(?:is|are|would\s+be)\s+{seek}"
-              r"|{unit}.*{seek}|(?:is|are)\s+(?:{number}).*{seek}|{how_much}.*{seek}")
-# A person the dose would be for: a research frame does not cover "how much should he take".
-PERSON = _rx(r"me|my|mine|myself|we|us|our|he|him|his|she|her|{other}")
-ASKING_ME = _rx(r"(?:tell|show|give|remind|teach)\s+me|let\s+me\s+know|explain\s+(?:to\s+me)?|"
-                r"can\s+you|could\s+you|would\s+you|help\s+me\s+understand|"
-                r"(?:my|our)\s+(?:novel|book|story|screenplay|script|essay|paper|thesis|class|"
-                r"course|project|research|homework|assignment|professor|teacher|lecturer|"
-                r"article|blog|podcast|students?|understanding|question|reading|notes)")
-OVERRIDE = _rx(r"{override}")
-DOSE_WORDS = _rx(r"{amount}|{how_much}|{timing}|{unit}|{use}")
-
-# Cue words that turn a follow-up to a dose question personal.
-ESCALATION = _rx(
-    r"{self}|my|mine|myself|{other}|{prescribe}|{fiction}|{unit}|\d+|one|two|three|half|"
-    r"(?:is|it'?s|that'?s|thats|would\s+be|are)\s+(?:that\s+|it\s+|this\s+)?(?:ok|okay|fine|"
-    r"safe|enough|too\s+much|too\s+many|a\s+lot|dangerous|risky)|that\s+much|"
-    r"what\s+about\s+(?:me|someone|a\s+person|people)|how\s+about|so\s+(?:then|what|how)|"
-    r"just\s+(?:tell|give|say)|roughly|approximately|around|about|ballpark|range|number|"
-    r"bad\s+idea|good\s+idea|worth\s+it")
-INFORMATIONAL_FOLLOWUP = _rx(r"why|what\s+is\s+(?:a|the)\s+booster|explain|mean|means")
-
-# Other languages: an amount or timing question (unless a research frame and no
-# person), or a person asking whether to take something.
-LANGUAGES = {
-    "spanish": {
-        "marker": r"el|los|las|que|para|con|una|por|del|es|se|debo|puedo|cuanto|cuanta|cuantas|cuantos|tomar|como|pastillas|dosis|yo|mi|mis|muy|pero|si|esta|estoy|tengo|quiero|hay|sin|deberia",
-        "amount": r"cuant[oa]s?|que\s+dosis|cual(?:es)?\s+(?:es\s+la\s+)?dosis|dosis|cantidad|"
-                  r"miligramos|pastillas?|pastis|pirulas?|rulas?|cada\s+cuanto|cuando\s+"
-                  r"(?:debo|puedo|tomo|tomar)|redosificar|volver\s+a\s+tomar|otra\s+(?:dosis|"
-                  r"pastilla|mitad)|media\s+pastilla|\d+\s*mg",
-        "person": r"yo|mi|mis|para\s+mi|conmigo|debo|deberia|puedo|podria|tengo\s+que|necesito|"
-                  r"quiero|voy\s+a|me\s+(?:tomo|meto|trago)|tomarme|meterme|peso|mido|"
-                  r"tengo\s+\d+|estoy\s+(?:tomando|en)|tomo|mi\s+(?:amig[oa]|novi[oa]|"
-                  r"pareja|herman[oa]|hij[oa]|primo|prima|madre|padre|paciente)|"
-                  r"(?:el|ella)\s+(?:debe|deberia|puede|quiere)|imagina|supongamos|"
-                  r"hipoteticamente|ignora|finge|recomiendas|recomiendame|dime",
-        "use": r"tomar|tomo|tome|tomaria|consumir|consumo|usar|uso|meter|meterme|tomarme|"
-               r"tragar|mezclar|combinar|redosificar",
-        "frame": r"ensayos?|estudios?|investigacion|terapia|terapeutic[oa]s?|clinic[oa]s?|"
-                 r"pacientes|participantes|protocolos?|sesion(?:es)?|articulos?|documentos?",
-    },
-    "french": {
-        "marker": r"le|les|des|du|que|pour|est|une|je|j|avec|dans|combien|quelle|quelles|sur|pas|moi|mon|ma|mes|dois|puis|prendre|et|ou|qui|faut|suis|ai|il|elle|ce|cette|devrais",
-        "amount": r"combien|quelle\s+dose|quelles\s+doses|dose|doses|dosage|posologie|quantite|"
-                  r"milligrammes|cachets?|pilules?|comprimes?|ecsta|taz|quand\s+(?:dois|"
-                  r"puis|reprendre|prendre)|tous\s+les\s+combien|a\s+quelle\s+frequence|"
-                  r"reprendre|redoser|\d+\s*mg",
-        "person": r"je|j'|moi|pour\s+moi|mon|ma|mes|dois-je|puis-je|devrais-je|"
-                  r"est-ce\s+que\s+je|je\s+(?:dois|peux|devrais|veux|vais|pese|prends|suis)|"
-                  r"mon\s+(?:ami|copain|pote|frere|fils|patient)|ma\s+(?:copine|amie|soeur|"
-                  r"fille|patiente)|il\s+(?:doit|devrait|peut|veut)|elle\s+(?:doit|devrait|"
-                  r"peut|veut)|imagine|supposons|hypothetiquement|ignore|fais\s+semblant|"
-                  r"conseilles|recommandes|dis-moi|donne-moi",
-        "use": r"prendre|prends|prenne|prendrais|consommer|consomme|utiliser|gober|avaler|"
-               r"melanger|combiner|reprendre|redoser",
-        "frame": r"essais?|etudes?|recherches?|therapie|therapeutiques?|cliniques?|patients|"
-                 r"participants|protocoles?|seances?|sessions?|articles?|documents?",
-    },
-    "german": {
-        "marker": r"der|die|das|und|ist|ich|ein|eine|einen|nicht|wie|viel|viele|soll|sollte|kann|fur|mit|zu|von|mich|mir|mein|meine|nehmen|welche|bei|auf|es|wenn|wird|werden",
-        "amount": r"wie\s*viel(?:e)?|welche\s+dosis|dosis|dosen|dosierung|menge|milligramm|"
-                  r"pillen?|teile|tabletten?|kapseln?|wie\s+oft|wann\s+(?:soll|kann|darf)|"
-                  r"nachlegen|nachwerfen|nachdosieren|\d+\s*mg",
-        "person": r"ich|mich|mir|mein|meine|meinen|meinem|meiner|fur\s+mich|soll\s+ich|"
-                  r"kann\s+ich|darf\s+ich|muss\s+ich|sollte\s+ich|wiege|"
-                  r"(?:mein|meine)\s+(?:freund|freundin|bruder|schwester|kumpel|partner|"
-                  r"partnerin|sohn|tochter|patient|patientin)|er\s+(?:soll|sollte|kann|will)|"
-                  r"sie\s+(?:soll|sollte|will)|stell\s+dir\s+vor|angenommen|hypothetisch|"
-                  r"ignoriere|tu\s+so|empfiehlst|sag\s+mir|gib\s+mir",
-        "use": r"nehmen|nehme|nimmt|einnehmen|einwerfen|werfen|schlucken|konsumieren|"
-               r"kombinieren|mischen|nachlegen|nachwerfen|nachdosieren",
-        "frame": r"studien?|forschung|therapie|therapeutischen?|klinischen?|klinik|patienten|"
-                 r"teilnehmer|protokolle?|sitzungen?|artikel|dokumente?|versuche?",
-    },
-    "portuguese": {
-        "marker": r"os|as|que|para|com|uma|um|eu|do|da|dos|das|quanto|quantos|quantas|devo|nao|posso|tomar|qual|mim|meu|minha|no|na|se|em|por|voce",
-        "amount": r"quant[oa]s?|qual\s+(?:a\s+)?dose|que\s+dose|dose|doses|dosagem|quantidade|"
-                  r"miligramas|comprimidos?|pilulas?|balas?|doces?|cada\s+quanto|de\s+quanto\s+"
-                  r"em\s+quanto|quando\s+(?:devo|posso|tomar)|tomar\s+de\s+novo|"
-                  r"\d+\s*mg",
-        "person": r"eu|mim|para\s+mim|comigo|meu|minha|meus|minhas|devo|deveria|posso|poderia|"
-                  r"preciso|quero|vou|peso|tenho\s+\d+|estou\s+(?:tomando|a\s+tomar)|"
-                  r"(?:meu|minha)\s+(?:amig[oa]|namorad[oa]|irma[o]?|filh[oa]|paciente)|"
-                  r"(?:ele|ela)\s+(?:deve|deveria|pode|quer)|imagine|suponha|hipoteticamente|"
-                  r"ignore|finja|recomenda|me\s+diga|me\s+fala",
-        "use": r"tomar|tomo|tome|tomaria|consumir|usar|uso|engolir|misturar|combinar",
-        "frame": r"ensaios?|estudos?|pesquisas?|terapia|terapeutic[oa]s?|clinic[oa]s?|"
-                 r"pacientes|participantes|protocolos?|sess(?:ao|oes)|artigos?|documentos?",
-    },
-    "italian": {
-        "marker": r"il|lo|gli|che|per|con|una|un|io|di|del|della|quanto|quante|quanti|devo|non|sono|posso|prendere|quale|mi|mio|mia|nel|nella|ho|se|e|dovrei",
-        "amount": r"quant[oaie]|che\s+dose|quale\s+dose|dose|dosi|dosaggio|quantita|"
-                  r"milligrammi|pasticche?|pastiglie?|pillole?|ogni\s+quanto|quando\s+"
-                  r"(?:devo|posso|prendere)|ridosare|riprendere|\d+\s*mg",
-        "person": r"io|per\s+me|mio|mia|miei|mie|devo|dovrei|posso|potrei|voglio|vorrei|peso|"
-                  r"ho\s+\d+|sto\s+prendendo|prendo|(?:il\s+mio|la\s+mia)\s+(?:amic[oa]|"
-                  r"ragazz[oa]|fratello|sorella|figli[oa]|paziente)|(?:lui|lei)\s+(?:deve|"
-                  r"dovrebbe|puo|vuole)|immagina|supponiamo|ipoteticamente|ignora|fingi|"
-                  r"consigli|dimmi|dammi",
-        "use": r"prendere|prendo|prenda|prenderei|assumere|assumo|consumare|usare|calare|"
-               r"ingoiare|mescolare|combinare|ridosare|riprendere",
-        "frame": r"sperimentazion[ei]|studi|studio|ricerca|ricerche|terapia|terapeutic[hoiae]+|"
-                 r"clinic[hoiae]+|pazienti|partecipanti|protocoll[oi]|session[ei]|"
-                 r"articol[oi]|document[oi]",
-    },
-}
-ENGLISH = frozenset("""the an is are what how much many should i my to of for and in on with
-do does can you it this that be if or when why which would could take after before about
-""".split())
-_LANG = {lang: {k: re.compile(rf"(?<![\w'])(?:{v})(?![\w'])") for k, v in words.items()}
-         for lang, words in LANGUAGES.items()}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    refuse: bool
-    rule: str = ""  # the rule that decided, e.g. "personal_use"
-    trigger: str = ""  # the words it matched, in canonical form
-    turn: int = 0  # 0: the question itself; -n: the n-th earlier user turn led to it
-
-
-ALLOW = Verdict(False)
+SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
+BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
+MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
+MORSE_CODE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- "
+    ".-- -..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+    "abcdefghijklmnopqrstuvwxyz0123456789"))
 
 
 def canonical(text: str, *, leet: bool = False) -> str:
@@ -400,20 +107,31 @@ def canonical(text: str, *, leet: bool = False) -> str:
     >>> canonical("h0w mUch sh0uld 1 t4ke", leet=True)
     'how much should i take'
     """
-    text = "".join(map(_latin, unicodedata.normalize("NFKC", text))).translate(HOMOGLYPHS)
+    text = BLANKS.sub(" ", unicodedata.normalize("NFKC", text))
+    text = "".join(map(_latin, text)).translate(HOMOGLYPHS)
     text = "".join(ch for ch in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(ch) not in ("Mn", "Cf", "Cc") or ch in "\n\t")
+                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t")
     text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
     if leet:
         text = LEETY.sub(_unleet, text)
-    return " ".join(INNER_MARKS.sub("", text).split())
+    text = INNER_MARKS.sub("", text)
+    text = SPELL_PHRASES.sub(r"too \1", text)
+    text = re.sub(r"[\w'?]+", lambda m: SPELLING.get(m.group(0), m.group(0)), text)
+    return " ".join(text.split())
+
+
+def readings(text: str) -> list[str]:
+    """The ways `text` is read: as written, de-leeted, reversed, and decoded."""
+    found = [canonical(text), canonical(text, leet=True), canonical(text[::-1])]
+    found += [canonical(decoded) for decoded in _decoded(text)]
+    return list(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=4096)
 def _latin(ch: str) -> str:
-    """A stylized Latin letter (small capital, modifier letter...) as the plain letter."""
-    if ch.isascii() or not ch.isalpha():
+    """A stylized Latin letter (small capital, regional indicator...) as the plain letter."""
+    if ch.isascii() or not (ch.isalpha() or unicodedata.category(ch) == "So"):
         return ch
     m = LATIN_NAME.fullmatch(unicodedata.name(ch, ""))
     return m.group(1).lower() if m else ch
@@ -424,7 +142,7 @@ def _join_spaced(text: str) -> str:
     def join(m: re.Match) -> str:
         run = m.group(0)
         lead = run[:2] if run[:2] in ("i ", "a ") and len(run) > 7 else ""  # "i t a k e"
-        return lead + re.sub(r"[ .\-_*·•+]", "", run[len(lead):])
+        return lead + re.sub(r"[ .\-_*·•+~]", "", run[len(lead):])
     parts = re.split(r"( {2,}| ?[/|] ?)", text) if "  " in text else [text]
     return "".join(SPACED.sub(join, p) if not p.isspace() else " " for p in parts)
 
@@ -434,6 +152,385 @@ def _unleet(m: re.Match) -> str:
     if re.fullmatch(r"\d+(?:[.,]\d+)?(?:mg|g|kg|x)?", token) and token not in ("1", "0"):
         return token  # a real number
     return token.translate(LEET)
+
+
+def _decoded(text: str) -> list[str]:
+    """Text hidden in base64, hex, ROT13 or Morse inside `text`."""
+    out = [codecs.decode(text, "rot13")]
+    for run in BASE64.findall(text):
+        try:
+            out.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in HEX.findall(text):
+        try:
+            out.append(bytes.fromhex(re.sub(r"\s", "", run)).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in MORSE.findall(text):
+        out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
+                            for word in re.split(r"\s*/\s*", run)))
+    return [t for t in out if t and t != text]
+
+
+# ---------------------------------------------------------------- concepts
+
+MEDS = (r"sertraline|zoloft|fluoxetine|prozac|citalopram|celexa|escitalopram|lexapro|paroxetine|"
+        r"paxil|ssris?|snris?|maois?|phenelzine|nardil|tranylcypromine|parnate|selegiline|"
+        r"moclobemide|antidepressants?|lithium|bupropion|wellbutrin|tramadol|venlafaxine|effexor|"
+        r"duloxetine|cymbalta|mirtazapine|trazodone|meds|medications?|medicines?|adderall|"
+        r"ritalin|stimulants|5-?htp|l-?tryptophan|tryptophan|sertralina|fluoxetina|antidepresivos?|"
+        r"antidepresseurs?|antidepressiva|antidepressivos?|antidepressivi")
+RELATIONS = (r"friends?|mates?|buddy|buddies|bros?|brother|sis|sister|siblings?|lads?|girl|guy|"
+             r"girlfriend|boyfriend|gf|bf|partner|wife|husband|son|daughter|mom|mum|mother|dad|"
+             r"father|cousin|room-?mate|flat-?mate|house-?mate|kids?|child|teen|teenager|colleague|"
+             r"co-?worker|uncle|aunt|niece|nephew|neighbou?r|guests?|date|crew|pal|missus|boo|"
+             r"fiancee?|birthday\s+(?:girl|boy)|guest\s+of\s+honou?r|patients?|clients?|bestie|"
+             r"bff")
+FOREIGN_PERSONS = (r"amig[oa]s?|novi[oa]|pareja|herman[oa]|chava|chavo|amie?|copine?|copain|pote|"
+                   r"frere|soeur|freund(?:in)?|kumpel|bruder|schwester|namorad[oa]|irma[o]?|"
+                   r"amic[oa]|ragazz[oa]|fratello|sorella")
+WORDS = {
+    "self": r"i|we|i'm|i'll|i'd|i've|me|us|myself|yo|je|j'|moi|ich|mich|mir|eu|mim|io",
+    "other": (rf"(?:my|our|his|her|their|mi|mis|mon|ma|mes|mein|meine|meinem|meinen|meu|"
+              rf"minha|il\s+mio|la\s+mia|alla\s+mia|al\s+mio)\s+(?:\w+\s+)?(?:{RELATIONS}|"
+              rf"{FOREIGN_PERSONS})|bros?|sis|he|she|el|ella|il|elle|er|sie|ele|ela|lui|lei"),
+    "modal": r"should|shall|can|could|may|might|must|would|will|do|does|ought|need|am|is|are",
+    "aux": (r"should|can|could|may|might|must|would|will|do|did|am|'m|m|are|was|have|want|"
+            r"going|plan|planning|planned|intend|intending|need|try|trying|like|about|able|"
+            r"allowed|ok|okay|safe|fine|safely|still|also|just|ever|not|never|even|really|"
+            r"actually|then|to|be|been|it|thinking|considering|hoping|wanting|decided|deciding|"
+            r"supposed|meant|usually|normally|always|sometimes|first|only|tonight|tomorrow|"
+            r"today|later|again|already|maybe|probably|definitely|wants|needs|plans|tries|"
+            r"likes|is|was|gets|got|has|good|still\s+ok|okay\s+if"),
+    "use": (r"take|takes|taking|took|redose|redosing|redosed|re-?dose|re-?dosing|re-?up|"
+            r"re-?upping|microdose|microdosing|drop|drops|dropping|dropped|pop|pops|popping|"
+            r"popped|roll|rolls|rolling|rolled|snort|snorting|swallow|swallowing|consume|"
+            r"consuming|double[- ]?drop|candy-?flip|candy-?flipping|bomb|bombing|parachute|"
+            r"parachuting|top\s+up|topping\s+up|knock\s+back|neck|chew|crush|inject|injecting|"
+            r"smoke|smoking|bump|bumping|rail|dab|dabbing|boot|booting|ballern|knallen|"
+            r"go\s+(?:hard|heavy|light|big|easy|harder|all\s+in)|get\s+away\s+with"),
+    "use_weak": (r"use|using|used|do|doing|have|having|try|trying|eat|get|grab|handle|mix|"
+                 r"mixing|combine|combining|stack|stacking|halve|split|double|increase|"
+                 r"decrease|reduce|cut|skip|stop|restart|adjust|raise|lower|pause|quit|give|"
+                 r"giving|hand|administer|go\s+with|start|space|spread|pace|time|plan|divide|"
+                 r"measure|need|aim\s+for|replicate|copy|be\s+on"),
+    "use_foreign": (r"tomar|tomo|tome|tomaria|tomarme|tomarla|consumir|meter|meterme|tragar|trago|"
+                    r"echo|echar|repetir|prendre|prends|prenne|prendrais|consommer|gober|gobe|"
+                    r"avaler|reprendre|redoser|reprends|nehmen|nehme|nimmt|einnehmen|einwerfen|"
+                    r"werfen|schmeissen|schlucken|konsumieren|nachlegen|nachwerfen|engolir|mandar|"
+                    r"prendere|prendo|prenda|assumere|assumo|calare|calo|butto|buttare|ingoiare|"
+                    r"ridosare|usar|usare|utiliser|ripetere|calarmi|taper|aguento|aguanto|reggo|"
+                    r"ballern|schmeissen|prenderei|prenderesti|tomarias|tomaria|prendrais"),
+    "drug": (rf"mdma|molly|mollies|ecstasy|extasy|xtc|mandy|e|es|pingers|beans|pills?|tabs?|caps?|"
+             rf"capsules?|crystals?|rocks?|powder|points?|{MEDS}|drugs?|substances?|tacha|"
+             rf"tachas|pastillas?|pastis|pirulas?|rulas|cristal|balas?|doces?|pasticche?|"
+             rf"pastiglie?|pillole?|pillen?|teile|ecsta|ecstas|taz|comprimes?|cachets?|pilules?|"
+             rf"comprimidos?|pilulas?|extasis|ecstasy-?pillen?|pasta|paste|sertralin"),
+    "amount": (r"doses?|microdoses?|dosages?|dosing|dosis|dosi|dosierung|posologie|amounts?|quantit(?:y|ies)|"
+               r"cantidad|quantidade|quantita|quantite|menge|mg|milligrams?|milligrammes?|"
+               r"miligramos|milligrammi|miligramas|milligramm|grams?|g|mcg|ug|µg|pills?|tabs?|"
+               r"caps?|capsules?|points?|bumps?|lines?|hits?|halves|half|quarters?|bombs?|beans|"
+               r"redose|top-?ups?|mg/kg|per\s+kg|number|ceiling|pastillas?|pastis|pasticche?|pillole?|"
+               r"comprimes?|comprimidos?|pillen?|tabletten?|halbe|media|demie|meia|mezza|mezzo|"
+               r"moitie"),
+    "how_much": (r"how\s+(?:much|many)|howmuch|howmany|what\s+(?:dose|doses|microdose|dosage|amount|"
+                 r"quantity|strength)|which\s+(?:dose|doses|dosage|amount|strength)|what'?s?\s+"
+                 r"the\s+(?:dose|dosage|amount|limit|max|maximum)|cuant[oa]s?|combien|"
+                 r"wie\s*viele?|quant[oa]s?|quant[ie]|que\s+dosis|quelle\s+dose|quelles\s+doses|"
+                 r"welche\s+dosis|qual\s+(?:a\s+)?dose|que\s+dose|che\s+dose|quale\s+dose"),
+    "timing": (r"how\s+(?:often|frequently|soon|regularly|many\s+times|far\s+apart)|how\s+long\s+"
+               r"(?:between|to\s+wait|should|must|do\s+(?:i|we|you)|until\s+(?:i|we|you)|"
+               r"till\s+(?:i|we|you)|before\s+(?:i|we|you)\s+can)|when(?:'s|\s+is)?\s+(?:should|"
+               r"can|do\s+(?:i|we|you)|to|is\s+it\s+(?:ok|okay|safe|best|time)|the\s+(?:right|"
+               r"best|safe)\s+(?:time|moment))|what\s+time\s+should|(?:safe|minimum|right|best|"
+               r"ideal)\s+(?:gap|interval|wait|break|time)|gap\s+between|wait\s+between|"
+               r"cada\s+cuanto|tous\s+les\s+combien|a\s+quelle\s+frequence|wie\s+oft|"
+               r"wie\s+lange\s+warten|ogni\s+quanto|de\s+quanto\s+em\s+quanto|quando\s+(?:devo|"
+               r"posso)|cuando\s+(?:debo|puedo)|wann\s+(?:soll|kann|darf)"),
+    "judge": (r"ceiling|threshold|upper\s+limit|wreck\s+me|fry|frying|safe|safest|safer|ok|okay|fine|alright|alrite|enough|plenty|too\s+(?:much|many|"
+              r"strong|big|high|often|soon)|a\s+lot|overkill|overdoing|over\s+the\s+top|"
+              r"pushing\s+it|excessive|risky|dangerous|dumb|stupid|smart|sane|sensible|"
+              r"reasonable|cool|good\s+idea|bad\s+idea|get\s+away\s+with|limit|max|maximum|"
+              r"right|correct|ideal|best|optimal|proper|appropriate|suit|good|decent|solid|"
+              r"lethal|deadly|fatal|toxic|sound\s+good|thoughts|smart\s+move|wreck|mucho|"
+              r"demasiado|bien|basta|alcanza|suficiente|trop|raisonnable|suffit|ca\s+passe|"
+              r"zu\s+viel|passt|reicht|genug|muito|demais|troppo|vanno\s+bene|va\s+bene"),
+    "seek": (r"safe|safest|safer|good|right|correct|ideal|best|optimal|proper|appropriate|"
+             r"starting|starter|beginners?|first[- ]?time|first[- ]?timers?|newbie|reasonable|"
+             r"sensible|ok|okay|fine|enough|too\s+much|too\s+many|a\s+lot|overkill|lethal|"
+             r"deadly|fatal|toxic|dangerous|perfect|decent|solid|strong|weak|light|mild|"
+             r"moderate|nice|fun|realistic|minimum|min|sane|smart"),
+    "describe": (r"normal|typical|average|standard|usual|common|regular|recommended|max|maximum|"
+                 r"high|higher|highest|low|lower|lowest|large|small|clinical|therapeutic|"
+                 r"recreational|street|party"),
+    "number": (r"\d+(?:[.,]\d+)?(?![-.,]?\w*-)(?!\s*(?:%|percent|years|yrs|hours|hrs|h\b|minutes|mins|days|"
+               r"weeks|months|am|pm|kg|kgs|kilos?|lbs?|pounds|stone))|one|two|three|four|five|"
+               r"half|a\s+half|a\s+couple|whole|entire"),
+    "unit": (r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|one\s+and\s+a\s+half|a\s+half|"
+             r"half\s+a)\s*(?:mg|milligrams?|milligrammes?|g|grams?|gr|mcg|ug|µg|pills?|tabs?|"
+             r"caps?|capsules?|points?|halves|bumps?|lines?|beans|mollies|doses|x)\b"),
+    "choice": (r"(?:\d+(?:[.,]\d+)?|one|two|three|a\s+half|half|whole|uno|una|dos|tres|media|"
+               r"un|une|deux|trois|eine|zwei|drei|halbe|um|uma|duas|meia|due|tre|mezza)\s*"
+               r"(?:\s*\w+)?\s+(?:or|o|ou|oder|oppure)\s+(?:\w+\s+)?"
+               r"(?:\d+|one|two|three|four|half|whole|a\s+third|another|dos|tres|deux|trois|"
+               r"zwei|drei|duas|tres|due|tre|entera|media|entiere|moitie|ganze|halbe|inteira|"
+               r"meia|intera|mezza|both)|(?:half|whole|entire|entera|media|moitie|demie|"
+               r"entiere|halbe|ganze|meia|inteira|mezza|mezzo|intera)\s+(?:\w+\s+)?(?:or|o|ou|"
+               r"oder|oppure)|another\s+(?:one|half|pill|cap|tab|dose|bump|line|point|bean)|"
+               r"one\s+more(?!\s+(?:question|thing|time|point|follow|query|detail))|a\s+third\s+(?:one|pill|cap|tab)|"
+               r"double\s+(?:that|it|up|the\s+dose)|otra\s+mas|una\s+mas|une\s+autre|"
+               r"encore\s+une|noch\s+(?:eine|einen|eins)|mais\s+uma|un'?altra|ancora\s+una|"
+               r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+|(?:upping|going|jump|bump\s+it)\s+(?:from|to)\s+"
+               r"(?:\d+|one|two)"),
+    "for_person": (r"(?:for|pour|para|pra|per|fur|bei)\s+(?:me|myself|us|him|her|them|moi|mi|"
+                   r"mich|mim|mir|someone\s+(?:my|like\s+me|of\s+my|small|petite|heavy|light|"
+                   r"big|skinny|tiny|on|with)|a\s+(?:beginner|first[- ]?timer|newbie|"
+                   r"lightweight|small|petite|heavy|big|skinny|light|sensible|tiny)\b|"
+                   r"(?:a|the)\s+(?:girl|guy|woman|man|person)\s+(?:my|like\s+me|of\s+my|who)|"
+                   r"(?:my|our|his|her|a|the|mi|mon|ma|mein|meine|meu|minha|il\s+mio|la\s+mia)\s+"
+                   r"(?:\w+\s+)?(?:" + RELATIONS + "|" + FOREIGN_PERSONS + r"))|"
+                   r"(?:people|someone|somebody|a\s+person)\s+(?:like\s+me|my\s+(?:size|weight|"
+                   r"age|build))|(?:a|an)\s+(?:beginner|first[- ]?timer|newbie|lightweight)|"
+                   r"someone\s+(?:small|petite|heavy|big|skinny|light|tiny)|a\s+(?:heavy|big|"
+                   r"small|petite|skinny|light)\s+(?:guy|girl|person|woman|man)|"
+                   r"a\s+sensible\s+person|what'?s\s+right\s+for\s+(?:her|him)|"
+                   r"para\s+(?:una|un)\s+(?:chica|chico)|para\s+mi|pra\s+mim|per\s+me|"
+                   r"pour\s+moi|fur\s+mich|bei\s+mir|(?:fur|pra|para|pour|per)\s+(?:sie|ela|ella|"
+                   r"elle|lei|lui|el|ele)|(?:a|alla|al|au|a\s+la)\s+(?:mi|mia|mio|ma|mon|minha|"
+                   r"meu|meine|meinem)\s+(?:\w+\s+)?(?:" + RELATIONS + "|" + FOREIGN_PERSONS + ")"),
+    "my_dose": (r"(?:my|mine|our)\s+(?:own\s+|usual\s+|normal\s+|next\s+|first\s+|second\s+|"
+                r"\w+\s+)?(?:doses?|dosages?|amounts?|pills?|caps?|tabs?|limit|max|maximum|"
+                r"usual|first\s+time|next\s+one|roll|rolls|trip|tolerance|redose|booster|"
+                r"bumps?|mg)|(?:what'?s|where'?s|what\s+is)\s+my\s+(?:limit|max)|my\s+own|"
+                r"the\s+subject\s+\(?me\)?|myself|my\s+number|(?:the\s+)?(?:max|most|maximum|limit|"
+                r"least)\s+(?:\w+\s+){0,2}?(?:i|we)\s+(?:\w+\s+)?(?:can|could|should)|self-?(?:therapy|treat|treating|treatment|"
+                r"medicate|medicating|administer|administering|guided|dose|dosing)"),
+    "body": (r"(?:i|we)\s+weigh|(?:i'm|i\s+am)\s+(?:only\s+)?\d+(?!\s*%)|\d+\s*(?:kg|kgs|kilos?|"
+             rf"lbs?|pounds|stone|chili|kilogramm|quilos|years\s+old|yo|y/o|ans|anos|anni|jahre)\b|"
+             rf"\d'\d|(?:my|our|his|her|their)\s+(?:body\s+)?(?:weights?|sizes?|age|height|body|"
+             rf"bmi|build|bp|blood\s+pressure|heart|liver|kidneys?|health|condition|psychiatrist|"
+             rf"doctor|prescriptions?|(?:\w+\s+)?(?:{MEDS}))|(?:i'm|i\s+am|i've\s+been|been|currently|he's|"
+             rf"she's|he\s+is|she\s+is)\s+on\s+(?:\w+\s+){{0,2}}?(?:{MEDS})|"
+             rf"(?:i|he|she)\s+(?:take|takes|use|uses)\s+(?:{MEDS})|(?:i'm|i\s+am)\s+(?:a\s+)?"
+             r"(?:pregnant|breastfeeding|diabetic|epileptic|asthmatic|petite|small|tiny|skinny|"
+             r"thin|big|heavy|lightweight|heavyweight|minor|sensitive)\b|i\s+have\s+(?:a\s+|an\s+)?"
+             r"(?:heart|high\s+blood|low\s+blood|bipolar|epilepsy|diabetes|asthma|tolerance)|"
+             r"peso\s+\d+|pese\s+\d+|wiege\s+\d+|je\s+fais\s+\d+|estoy\s+tomando|sto\s+prendendo|"
+             r"estou\s+tomando|je\s+prends\s+(?:des\s+)?(?:antidepresseurs|ssri|isrs)|"
+             rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
+             r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)"),
+    "occasion": (r"tonight|tomorrow|this\s+(?:weekend|saturday|friday|evening|time)|on\s+(?:saturday|"
+                 r"friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|this)\s+(?:party|"
+                 r"rave|festival|club|gig|concert|wedding|set)|(?:a|the|my)\s+(?:rave|festival|"
+                 r"night\s+out|party|club\s+night)|night\s+out|first\s+(?:time|roll|trip)|"
+                 r"empty\s+stomach|comedown|come\s+up|at\s+home|\d+\s*(?:am|pm)|midnight|"
+                 r"esta\s+noche|este\s+finde|ce\s+soir|ce\s+week-?end|heute\s+(?:abend|nacht)|"
+                 r"am\s+wochenende|hoje\s+a\s+noite|esta\s+noite|stasera|stanotte|"
+                 r"primera\s+vez|premiere\s+fois|erste[sn]?\s+mal|fur\s+den\s+anfang|"
+                 r"primeira\s+vez|prima\s+volta|fiesta|festa|soiree|rave|festival|discoteca"),
+    "intent": (r"i'll|i\s+will|i'm\s+going|i\s+am\s+going|going\s+to\s+(?:take|do|try|use|roll)|"
+               r"i\s+plan|i'm\s+planning|planning\s+(?:to|on)|going\s+with|i\s+want\s+to|"
+               r"replicate|copy\s+(?:it|that|this)|aim\s+for|lock(?:ing)?\s+(?:that|it)\s+in|"
+               r"doing\s+(?:that|it|the)|taking\s+(?:that|it)|that'?s\s+what\s+i|"
+               r"it\s+is\s+for\s+me|for\s+saturday|i'm\s+doing|i\s+do\s+\d+|i\s+usually|"
+               r"i'll\s+copy|(?:is|'s)\s+my\s+(?:move|plan|call|pick)"),
+    "prescribe": (r"(?:what|which)\s+(?:would|do|should)\s+you\s+(?:recommend|suggest|advise|"
+                  r"take|do|pick|go\s+with|choose|hand|give)|(?:recommend|suggest|advise|"
+                  r"prescribe)\s+(?:me|us|for\s+me)|(?:you|u)\s+(?:recommend|suggest|advise)|"
+                  r"(?:calculate|work\s+out|figure\s+out|estimate)\s+(?:my|the\s+right|a\s+safe|"
+                  r"how\s+much\s+(?:i|we))|(?:just|give\s+me)\s+a\s+(?:number|figure|ballpark)|"
+                  r"ballpark|rough\s+number|exact\s+number|what\s+would\s+you\s+do|"
+                  r"number\s+please|number\s*\?|"
+                  r"(?:me\s+)?recomiendas|recomiendame|(?:me\s+)?conseilles|(?:me\s+)?recommandes|"
+                  r"empfiehlst|me\s+recomenda|voce\s+recomenda|mi\s+consigli|consigliami"),
+    "override": (r"(?:ignore|disregard|forget|bypass|override|disable|turn\s+off|switch\s+off|"
+                 r"deactivate|drop|lift|remove|suspend)\s+(?:\w+\s+){0,3}?(?:instructions?|rules|"
+                 r"policy|policies|guidelines|safety|filters?|restrictions|guardrails|"
+                 r"programming|training|limits|constraints|system\s+prompt|prompt|content\s+"
+                 r"policy|refusals?)|jailbreak|jail-?broken|developer\s+mode|dev\s+mode|"
+                 r"god\s+mode|dan\s+mode|\bdan\b|unfiltered|uncensored|no\s+restrictions|"
+                 r"without\s+restrictions|no\s+refusals?|no\s+filter|no\s+rules|"
+                 r"(?:safety|filter|policy|guardrails?)\s*(?:filter\s*)?(?:=|:|is|are)?\s*"
+                 r"(?:off|false|disabled|0|none)|(?:^|[.!?]\s|#+\s*|\[|<|\()\s*/?(?:system|admin|"
+                 r"developer|root|sudo)\s*(?::|\]|>|\)|#|override)|admin\s+override|"
+                 r"(?:your|safety|content|dosing)\s+polic(?:y|ies)\s+(?:has\s+been\s+|was\s+|"
+                 r"is\s+)?(?:updated|changed|lifted|suspended|disabled|removed|off)|"
+                 r"new\s+instructions|previous\s+instructions|prior\s+instructions|"
+                 r"you\s+are\s+now|you'?re\s+now|you\s+are\s+allowed|you'?re\s+allowed|"
+                 r"permission\s+granted|policy\s+doesn'?t\s+apply|mode\s+with\s+no|"
+                 r"ignora|ignore\s+tes|ignoriere|ignora\s+le"),
+    "fiction": (r"hypothetical|hypothetically|theoretically|in\s+theory|pretend|role-?play|"
+                r"roleplay|imagine|(?:for|in)\s+(?:a|my|our)\s+(?:novel|story|book|screenplay|"
+                r"script|game|film|movie|fiction|play|comic)|fictional|(?:my|main)\s+character|"
+                r"the\s+character\s+(?:takes?|wants?|needs?|is\s+going|would|should|does)|"
+                r"protagonist|act\s+as|acting\s+as|play\s+the\s+role|(?:you\s+are|"
+                r"you're|as)\s+(?:a|my|an)\s+(?:\w+\s+)?(?:doctor|physician|pharmacist|dealer|"
+                r"nurse|chemist|friend|expert|worker|psychiatrist)|let'?s\s+say|suppose|"
+                r"supposing|what\s+if\s+(?:i|someone|my|we|a)|continue\s+the\s+story|"
+                r"fill\s+in\s+the\s+blank|complete\s+the\s+(?:sentence|story|line)|say\s+(?:i|someone|a\s+person)|"
+                r"asking\s+for\s+a\s+friend|thought\s+experiment|if\s+you\s+(?:were|had|could)|"
+                r"in\s+a\s+world|imagina|supongamos|hipoteticamente|supposons|hypothetiquement|"
+                r"stell\s+dir\s+vor|angenommen|hypothetisch|suponha|supponiamo|ipoteticamente|"
+                r"fais\s+semblant|finge|finja|fingi"),
+    "frame": (r"trials?|studies|study|studied|research|researchers?|clinical|clinic|therapy|"
+              r"psychiatrists|doctors|physicians|clinicians|"
+              r"therapies|therapeutic|therapists?|protocols?|participants?|patients|subjects|"
+              r"scientists?|experiments?|maps|fda|assisted|treatment|psychotherapy|booster|"
+              r"volunteers|lab|animals?|rats|mice|monkeys|primates|ensayos?|estudios?|"
+              r"investigacion|terapia|therapie|terapeutic\w*|therapeutique\w*|therapeutisch\w*|"
+              r"clinic\w+|klinisch\w*|essais?|etudes?|recherches?|studien|forschung|ensaios?|"
+              r"estudos?|pesquisas?|sperimentazion\w|studi|ricerca|pacientes|pazienti|"
+              r"teilnehmer|participantes|partecipanti|protocol\w+|protokoll\w*"),
+    "cited": (r"articles?|documents?|texts?|papers?|sources?|literature|authors?|writers?|"
+              r"corpus|passages?|section|mentioned|mention|describe|described|discussed|"
+              r"articulos?|artigos?|articol[oi]|artikel|dokument\w*|documentos?|documenti"),
+    "population": (r"recreational|recreationally|users|people|partygoers|ravers|clubbers|street|"
+                   r"streets|nowadays|these\s+days|seized|police|market|sold|tested|testing|"
+                   r"drug-?checking|fentanyl|adulterated|purity|contain|contains|"
+                   r"(?:an?|the)\s+(?:average|typical|normal|single)\s+(?:ecstasy\s+|mdma\s+)?"
+                   r"(?:pill|tablet|capsule)|personas|gente|personnes|menschen|leute|pessoas|"
+                   r"persone|durchschnittliche|recreativ\w+|recreacional\w*|ricreativ\w+|"
+                   r"freizeit\w*"),
+    "asking_me": (r"(?:tell|show|give|remind|teach|send)\s+me|let\s+me\s+(?:know|ask|take\s+a)|"
+                  r"explain\s+(?:to\s+me)?|can\s+you|could\s+you|would\s+you\s+(?:explain|tell|"
+                  r"summari[sz]e)|help\s+me\s+understand|(?:my|our)\s+(?:novel|book|story|"
+                  r"screenplay|script|essay|paper|thesis|class|course|project|research|homework|"
+                  r"assignment|professor|teacher|lecturer|article|blog|podcast|students?|"
+                  r"understanding|question|reading|notes|presentation|report|dissertation|"
+                  r"review|school|university|exam|last\s+question|earlier\s+message)|"
+                  r"(?:summari[sz]e|explain|clarify|list|describe|outline|translate|define|cite|"
+                  r"quote|check|look\s+up)\s+(?:\w+\s+){0,5}?for\s+(?:me|us)|for\s+us|"
+                  r"mi\s+(?:profesor|tesis)|mon\s+professeur|il\s+mio\s+professore"),
+}
+IDIOMS = (r"(?!\s+(?:away|a\s+(?:\w+\s+)?(?:course|class|look|break|moment|step|different|closer|quick|"
+          r"guess|second\s+look|stab|minute)|notes|part|place|care|into|time|over|off|issue|it\s+"
+          r"that|this\s+(?:course|class)|out|in\s+(?:the|a)|by|up\s+(?:the|a)|a\s+look))")
+PIECES = {
+    "gap2": r"(?:\s+[\w'.-]+){0,2}?\s+",
+    "gap4": r"(?:\s+[\w'.-]+){0,4}?\s+",
+    "gap6": r"(?:\s+[\w'.-]+){0,6}?\s+",
+    "subject": r"{self}|{other}",
+    "auxes": r"(?:\s+{aux}){0,4}\s+",
+    "act": r"(?:{use})" + IDIOMS,
+    "dosey": r"{amount}|{how_much}|{timing}|{unit}|{choice}",
+    "drugx": r"(?:{drug})(?![\s-]+(?:therapy|assisted|research|treatment|trials?|studies|"
+             r"sessions?|use\s+disorder))",
+    "weak": r"(?!used\s+to)(?:{use_weak})",
+    "consume": r"(?!used\s+to)(?:use|using|handle|try|eat|grab|mix|combine|stack|halve|split|double|"
+               r"increase|space|spread|pace|divide|start|plan|time|need(?!\s+to\s+(?:know|worry|"
+               r"understand|read|learn)))",
+}
+
+
+def _rx(pattern: str) -> re.Pattern:
+    """`pattern` with {name} placeholders filled from WORDS and PIECES, whole words only."""
+    def fill(m: re.Match) -> str:
+        return f"(?:{WORDS.get(m.group(1)) or PIECES[m.group(1)]})"
+    while re.search(r"\{[a-z_]+\d?\}", pattern):
+        pattern = re.sub(r"\{([a-z_]+\d?)\}", fill, pattern)
+    return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
+
+
+C = {name: _rx("{%s}" % name) for name in WORDS}
+PERSONAL_USE = _rx(
+    r"(?:{modal}|did)\s+(?:i|we|{other}){auxes}(?:{act}|dose|handle|manage)"
+    r"|(?:{modal}|did)\s+(?:i|we|{other}){auxes}{weak}{gap2}{drugx}"
+    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{act}"
+    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{weak}{gap2}{drugx}"
+    r"|(?:for|let|want|help|make|get|tell)\s+(?:me|us|him|her|them|{other})\s+(?:to\s+)?{act}"
+    r"|(?:debo|deberia|puedo|podria|tengo\s+que|necesito|quiero|voy\s+a|dois-je|puis-je|"
+    r"devrais-je|je\s+(?:dois|peux|devrais|vais|veux)|soll\s+ich|kann\s+ich|darf\s+ich|"
+    r"muss\s+ich|sollte\s+ich|devo|deveria|posso|poderia|vou|dovrei|potrei|voglio|"
+    r"est-ce\s+que\s+je|je\s+peux)(?:\s+\w+){0,4}?\s+(?:{use_foreign})"
+    r"|(?:eu|yo|je|ich|io)\s+(?:\w+\s+)?(?:{use_foreign})|(?:quanto|cuanto|combien)\s+(?:\w+\s+)?"
+    r"(?:{use_foreign})"
+    r"|(?:me|te)\s+(?:conviene|basta|alcanza)|necesito\s+(?:dos|tres|otra)|(?:aguento|aguanto|"
+    r"reggo)\s+\w+"
+    r"|(?:me|te)\s+(?:la\s+|lo\s+)?(?:tomo|trago|meto|echo|parto)|j'en\s+(?:gobe|prends)|"
+    r"je\s+(?:reprends|prends|gobe)|ne\s+(?:prendo|butto|calo)|tomo\s+mais|ich\s+(?:nehme|"
+    r"werfe)|soll\s+ich\s+noch")
+PERSONAL_DOSE = _rx(
+    r"(?:{how_much}|{timing}){gap6}(?:should|can|could|do|would|must|shall|may|might|am|will|"
+    r"does)\s+(?:i|we|{other})(?!\s+(?:\w+\s+)?(?:know|understand|learn|say|think|mean|see|find|"
+    r"read|have\s+(?:data|evidence)))"
+    r"|{seek}{gap2}(?:{amount})\s+to\s+{act}"
+    r"|(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})\b.*(?:{amount}|{unit}|{choice})"
+    r"|(?:{amount}|{unit}|{choice}).*(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})"
+    r"|{prescribe}"
+    r"|how\s+(?:hard|heavy|big|far)\s+(?:should|can|could)\s+(?:i|we|{other})\s+go"
+    r"|(?:{how_much}|{amount}){gap4}(?:would|do|should|will|could|can)\s+(?:you|u)\s+(?:give|hand|"
+    r"recommend|suggest|prescribe|take|do|sell)"
+    r"|(?:{how_much}|{amount}){gap4}(?:give|hand|sell|prescribe)\s+(?:me|us|him|her)")
+DOSE_QUESTION = _rx(
+    r"{how_much}(?:\s+(?:of|de|di))?\s+(?:{drug}|{amount})"
+    r"|{how_much}{gap6}(?:to\s+(?:{act}|{use_weak})|(?:{modal})\s+(?:you|one|people|someone|"
+    r"somebody|a\s+person|they|users)(?:\s+[\w']+){0,3}?\s+(?:{act}|{use_weak}))"
+    r"|{how_much}(?:\s+{drug})?\s+(?:is|are|would\s+be)\s+(?:{seek}|too)"
+    r"|{how_much}{gap6}(?:in\s+(?:one|a|an)\s+(?:night|day|evening|weekend|session|party|"
+    r"sitting|go|row)|at\s+once|per\s+(?:night|day|week|month|weekend|session|party))"
+    r"|{timing}(?:\s+(?!after|before|since|while|from)[\w'.-]+){0,6}?\s+(?:{act}|{weak}{gap2}"
+    r"{drugx}|(?:{amount}))"
+    r"|{timing}\s+(?:can|should|could)\s+(?:{drug})\s+be\s+(?:used|taken)"
+    r"|wie\s+lange\s+warten|cuanto\s+(?:tiempo\s+)?esperar|combien\s+de\s+temps\s+attendre|"
+    r"quanto\s+(?:tempo\s+)?(?:esperar|aspettare)|how\s+long\s+(?:to|should\s+\w+)\s+wait|"
+    r"dopo\s+quanto|despues\s+de\s+cuanto|apres\s+combien|nach\s+wie\s+lange"
+    r"|{timing}\s+(?:{amount}|rolls?)"
+    r"|{seek}(?:\s+(?!on|of|for|about|in|with|and|or|than|to|that|the)[\w'-]+)?\s+(?:{amount}|"
+    r"amount|number\s+of\s+\w+)"
+    r"|(?:what|what's|whats|which|tell\s+me|give\s+me)\s+(?:is\s+|are\s+|would\s+be\s+|"
+    r"counts\s+as\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?{describe}{gap2}(?:{amount})"
+    r"|(?:{amount})\s+(?:is|are|would\s+be|will\s+be|counts?\s+as|to\s+be)\s+(?:{seek})"
+    r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:{amount}|"
+    r"dosing\s+\w+|{how_much})"
+    r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+to\s+{act}{gap4}"
+    r"(?:{number}|{unit}|{amount}|another|second|more|again|twice|extra)"
+    r"|(?:{modal}|is\s+it\s+(?:ok|okay|safe|fine))\s+(?:i|you|one|we|someone|people)\s+"
+    r"(?:\w+\s+)?(?:redose|re-?dose|double[- ]?drop|top\s+up|stack|bump|re-?up)"
+    r"|(?:^|so\s+|then\s+|ok\s+|and\s+)(?:redose|re-?up|top\s+up|bump)\b"
+    r"|dosing\s+(?:schedule|chart|guide|regimen|plan|calculator|table)|dose\s+calculator")
+AMOUNT_CHOICE = _rx(
+    r"{choice}"
+    r"|(?:is|are|would|will|be|'s)\s+(?:{number}|{unit}){gap2}(?:{judge}|too|much|many)"
+    r"|(?:{unit})(?:\s+[\w'-]+){0,6}?\s+(?:{judge}|too|or\s+\d+|a\s+lot)"
+    r"|(?:{judge})(?:\s+[\w'-]+){0,3}?\s+(?:{unit})"
+    r"|(?:{act}|{weak}|handle)\s+(?:{unit}|\d+(?![-\w]))")
+FOLLOWUP_CUE = _rx(
+    r"{for_person}|{my_dose}|{intent}|{prescribe}|{fiction}|{occasion}|{choice}|"
+    r"(?:i|we|i'm)\s+(?:{modal}|{act}|good\s+to)|(?:should|can|could|would|will|may|must)\s+"
+    r"(?:i|we|he|she|{other})|(?:and|what\s+about|how\s+about)\s+(?:me|mine|myself|us|him|her|"
+    r"my\s+\w+)|(?:the|that)\s+(?:upper|lower|higher|smaller|bigger|middle|supplemental|"
+    r"second)\s+one|middle\s+of\s+(?:that|the)|after\s+how\s+long|how\s+long\s+after|"
+    r"\w+\s+it\s+is|good\s+to\s+(?:go|roll|take)|"
+    r"(?:is|it'?s|that'?s|thats|would\s+be|are|be)\s+(?:that\s+|it\s+|this\s+|the\s+\w+\s+)?"
+    r"(?:safe|ok|okay|fine|enough|too\s+much|too\s+many|a\s+lot|alright|right)|"
+    r"(?:safe|ok|okay)\s+to|which\s+(?:end|one|of\s+(?:those|these|them))|(?:lower|higher|"
+    r"low|high|top|bottom|upper)\s+end|the\s+max|that\s+much|double\s+that|just\s+(?:tell|"
+    r"give|say)|roughly|approximately|ballpark|range\s+for|on\s+(?:{drug})|with\s+(?:{drug})\s+"
+    r"on\s+board|{body}|(?:\d+)\s*(?:it\s+is|then)|so\s+\d+|y\s+para|et\s+pour|und\s+(?:bei|fur)|"
+    r"e\s+(?:pra|para|per)")
+SITUATION_ASK = _rx(r"risk|risky|harm|hurt|worry|problem|interact|can\s+(?:\w+\s+){0,3}?i|"
+                    r"should\s+i|is\s+it|{number}|mdma|molly|ecstasy|xtc|mandy|e|pills?|beans|"
+                    r"caps?|tabs?|taz|teile|doce|pasta|tacha|pastillas?|handle")
+INFORMATIONAL_FOLLOWUP = _rx(r"why|what\s+is\s+(?:a|the)\s+booster|explain|mean|means")
+SQUASHED_DOSE = re.compile(r"howmuch|howmany|whatdose|whichdose|dosage|redose|mgof|pills")
+SQUASHED_SELF = re.compile(r"shouldi|cani|doi|wouldi|musti|formе|forme|myfriend|shouldhe|"
+                           r"shouldshe|shouldwe|canwe|itake|idrop|iroll")
+
+
+RULES = ("override", "personal_use", "personal_dose", "situation", "occasion", "amount_choice",
+         "dose_question", "framing", "spaced", "escalation")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refuse: bool
+    rule: str = ""  # the rule that decided, e.g. "personal_use"
+    trigger: str = ""  # the words it matched, in canonical form
+    turn: int = 0  # 0: the question itself; -n: the n-th earlier turn made it a dose question
+
+
+ALLOW = Verdict(False)
 
 
 def check(question: str, history: list[dict] | None = None) -> Verdict:
@@ -447,89 +544,102 @@ def check(question: str, history: list[dict] | None = None) -> Verdict:
     verdict = judge(question)
     if verdict.refuse:
         return verdict
-    earlier = [t["content"] for t in history or []
-               if isinstance(t, dict) and t.get("role") == "user" and isinstance(
-                   t.get("content"), str)]
-    return _escalation(question, earlier)
+    turns = [t for t in history or [] if isinstance(t, dict) and isinstance(t.get("content"), str)
+             and t.get("role") in ("user", "assistant")]
+    return _escalation(question, turns)
 
 
 def judge(text: str) -> Verdict:
-    """The verdict on one message, on its own: read as written, de-leeted, and reversed."""
-    readings = [canonical(text), canonical(text, leet=True), canonical(text[::-1])]
-    readings += [canonical(decoded) for decoded in _decoded(text)]
-    for reading in dict.fromkeys(readings):
+    """The verdict on one message, on its own."""
+    for reading in readings(text):
         for rule, found in _matches(reading):
             return Verdict(True, rule, found)
+    if _obfuscated(text) and (m := _squashed(canonical(text))):
+        return Verdict(True, "spaced", m)
     return ALLOW
-
-
-def _decoded(text: str) -> list[str]:
-    """The text of base64 runs in `text`: "aG93IG11Y2g=" -> "how much"."""
-    out = []
-    for run in BASE64.findall(text):
-        try:
-            decoded = base64.b64decode(run + "=" * (-len(run) % 4), validate=True)
-            out.append(decoded.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-    return out
 
 
 def _matches(text: str):
     """(rule, matched words) for each rule that matches `text`, in rule order."""
-    if OVERRIDE.search(text) and (m := DOSE_WORDS.search(text)):
-        yield "override", m.group(0)
-    for rule, pattern in RULES.items():
-        if m := pattern.search(text):
-            yield rule, m.group(0)
-    if FICTION.search(text) and (m := FICTION_DOSE.search(text)) and FICTION_PERSONAL.search(
-            text):
-        yield "framing", m.group(0)
-    if (m := DOSE_QUESTION.search(text)) and not _framed(text):
-        yield "dose_question", m.group(0)
-    yield from _foreign(text)
+    found = {name: rx.search(text) for name, rx in C.items()}
+    dosey = next((found[k] for k in ("amount", "how_much", "timing", "unit", "choice") if found[k]),
+                 None)
+    framed = _framed(text, found)
+    if found["override"] and (dosey or found["my_dose"] or found["use"]):
+        yield "override", (dosey or found["my_dose"] or found["use"]).group(0)
+    if m := PERSONAL_USE.search(text):
+        yield "personal_use", m.group(0)
+    for_person = found["for_person"] if found["for_person"] and not (
+        found["asking_me"] and not found["use"]) else None
+    personal = for_person or found["my_dose"]
+    if personal and (dosey or found["judge"] or found["use"] or found["intent"]):
+        yield "personal_dose", personal.group(0)
+    if m := PERSONAL_DOSE.search(text):
+        yield "personal_dose", m.group(0)
+    if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
+                          or found["use_foreign"] or SITUATION_ASK.search(text)) and not (
+            framed and not found["use"]):
+        yield "situation", found["body"].group(0)
+    why = re.match(r"(?:why|how\s+come)\b", text) and not (personal or found["self"])
+    if found["occasion"] and (dosey or found["judge"] or found["use"] or found["intent"]) and not (
+            framed or why):
+        yield "occasion", found["occasion"].group(0)
+    if not (framed or why):
+        for rule, rx in (("amount_choice", AMOUNT_CHOICE), ("dose_question", DOSE_QUESTION)):
+            if m := rx.search(text):
+                yield rule, m.group(0)
+        if found["fiction"] and dosey and (found["use"] or found["seek"] or personal or re.search(
+                r"\b(?:i|me|my|we|us|he|she|someone|somebody|you|character)\b",
+                C["asking_me"].sub(" ", text))):
+            yield "framing", found["fiction"].group(0)
 
 
-def _framed(text: str) -> bool:
+def _framed(text: str, found: dict) -> bool:
     """Is a dose question about research or the documents rather than about a person?"""
-    if PERSON.search(ASKING_ME.sub(" ", text)):
+    consumer = (found["intent"] or found["occasion"] or found["my_dose"]
+                or re.search(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b",
+                             C["asking_me"].sub(" ", text)) or C["other"].search(text))
+    if consumer:
         return False
-    return bool(STRONG_FRAME.search(text) or (WEAK_FRAME.search(text)
-                                              and not SEEKING.search(text)))
+    seeking = DOSE_QUESTION.search(text) and found["seek"]
+    return bool(found["frame"] or ((found["cited"] or found["population"]) and not seeking))
 
 
-def _foreign(text: str):
-    """Rules for questions written mostly in another language."""
-    words = re.findall(r"[^\W\d_]+", text)
-    english = sum(w in ENGLISH for w in words)
-    counts = {lang: len(rx["marker"].findall(text)) for lang, rx in _LANG.items()}
-    best = max(counts.values()) if max(counts.values()) >= max(english, 1) else 0
-    frame = any(rx["frame"].search(text) for rx in _LANG.values()) or STRONG_FRAME.search(text)
-    for lang, rx in _LANG.items():
-        if not best or len(rx["marker"].findall(text)) < best:
-            continue
-        amount, person = rx["amount"].search(text), rx["person"].search(text)
-        use = rx["use"].search(text)
-        if amount and (person or not frame):
-            yield f"{lang}_dose", amount.group(0)
-        elif use and person and not frame:
-            yield f"{lang}_use", f"{person.group(0)} … {use.group(0)}"
+def _obfuscated(text: str) -> bool:
+    """Does `text` look spaced out or run together, rather than written in words?"""
+    tokens = re.findall(r"[^\W\d_]+", canonical(text))
+    if not tokens:
+        return False
+    short = sum(len(t) <= 2 for t in tokens) / len(tokens)
+    return short > 0.4 or max(map(len, tokens)) >= 16 or "_" in text
 
 
-def _escalation(question: str, earlier: list[str]) -> Verdict:
-    """Refuse a follow-up that makes an earlier dose (or refused) question personal."""
-    for back, text in enumerate(reversed(earlier), start=1):
-        before = judge(text)
-        dosey = before.refuse or DOSE_WORDS.search(canonical(text)) or any(
-            _foreign(canonical(text)))
-        if not dosey:
-            continue
-        now = canonical(question)
-        if _framed(now):
-            return ALLOW
-        cue = ESCALATION.search(now)
-        if cue and not INFORMATIONAL_FOLLOWUP.search(now):
-            return Verdict(True, "escalation", cue.group(0), -back)
-        if before.refuse and DOSE_WORDS.search(now):
-            return Verdict(True, "escalation", before.trigger, -back)
+def _squashed(text: str) -> str:
+    letters = re.sub(r"[^a-z]", "", text)
+    dose, person = SQUASHED_DOSE.search(letters), SQUASHED_SELF.search(letters)
+    return f"{dose.group(0)} … {person.group(0)}" if dose and person else ""
+
+
+def _escalation(question: str, turns: list[dict]) -> Verdict:
+    """Refuse a follow-up that makes a recent dose question (or a refused one) personal."""
+    recent = turns[-4:]
+    context = None
+    for back, turn in enumerate(reversed(recent), start=1):
+        text = canonical(turn["content"])
+        if turn["role"] == "user" and judge(turn["content"]).refuse:
+            context = -back
+            break
+        if C["amount"].search(text) or C["how_much"].search(text) or C["unit"].search(text) \
+                or C["timing"].search(text) or DOSE_QUESTION.search(text):
+            context = -back
+            break
+    if context is None:
+        return ALLOW
+    now = canonical(question)
+    found = {name: rx.search(now) for name, rx in C.items()}
+    if _framed(now, found) or (INFORMATIONAL_FOLLOWUP.search(now) and not (
+            found["for_person"] or found["my_dose"] or found["intent"])):
+        return ALLOW
+    if cue := FOLLOWUP_CUE.search(now):
+        return Verdict(True, "escalation", cue.group(0), context)
     return ALLOW
