@@ -283,7 +283,7 @@ WORDS = {
                r"encore\s+une|noch\s+(?:eine|einen|eins)|mais\s+uma|un'?altra|ancora\s+una|"
                r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+|(?:upping|going|jump|bump\s+it)\s+(?:from|to)\s+"
                r"(?:\d+|one|two)"),
-    "for_person": (r"(?:for|pour|para|pra|per|fur|bei)\s+(?:me|myself|us|him|her|them|moi|mi|"
+    "for_person": (r"(?:for|pour|para|pra|per|fur|bei)\s+(?:me|myself|us|him|her|them|moi|mi(?!\s+[a-z])|"
                    r"mich|mim|mir|someone\s+(?:my|like\s+me|of\s+my|small|petite|heavy|light|"
                    r"big|skinny|tiny|on|with)|a\s+(?:beginner|first[- ]?timer|newbie|"
                    r"lightweight|small|petite|heavy|big|skinny|light|sensible|tiny)\b|"
@@ -295,7 +295,7 @@ WORDS = {
                    r"someone\s+(?:small|petite|heavy|big|skinny|light|tiny)|a\s+(?:heavy|big|"
                    r"small|petite|skinny|light)\s+(?:guy|girl|person|woman|man)|"
                    r"a\s+sensible\s+person|what'?s\s+right\s+for\s+(?:her|him)|"
-                   r"para\s+(?:una|un)\s+(?:chica|chico)|para\s+mi|pra\s+mim|per\s+me|"
+                   r"para\s+(?:una|un)\s+(?:chica|chico)|para\s+mi(?!\s+[a-z])|pra\s+mim|per\s+me|"
                    r"pour\s+moi|fur\s+mich|bei\s+mir|(?:fur|pra|para|pour|per)\s+(?:sie|ela|ella|"
                    r"elle|lei|lui|el|ele)|(?:a|alla|al|au|a\s+la)\s+(?:mi|mia|mio|ma|mon|minha|"
                    r"meu|meine|meinem)\s+(?:\w+\s+)?(?:" + RELATIONS + "|" + FOREIGN_PERSONS + ")"),
@@ -309,8 +309,8 @@ WORDS = {
     "body": (r"(?:i|we)\s+weigh|(?:i'm|i\s+am)\s+(?:only\s+)?\d+(?!\s*%)|\d+\s*(?:kg|kgs|kilos?|"
              rf"lbs?|pounds|stone|chili|kilogramm|quilos|years\s+old|yo|y/o|ans|anos|anni|jahre)\b|"
              rf"\d'\d|(?:my|our|his|her|their)\s+(?:body\s+)?(?:weights?|sizes?|age|height|body|"
-             rf"bmi|build|bp|blood\s+pressure|heart|liver|kidneys?|health|condition|psychiatrist|"
-             rf"doctor|prescriptions?|(?:\w+\s+)?(?:{MEDS}))|(?:i'm|i\s+am|i've\s+been|been|currently|he's|"
+             rf"bmi|build|bp|blood\s+pressure|heart|liver|kidneys?|health|condition|"
+             rf"prescriptions?|(?:\w+\s+)?(?:{MEDS}))|(?:i'm|i\s+am|i've\s+been|been|currently|he's|"
              rf"she's|he\s+is|she\s+is)\s+on\s+(?:\w+\s+){{0,2}}?(?:{MEDS})|"
              rf"(?:i|he|she)\s+(?:take|takes|use|uses)\s+(?:{MEDS})|(?:i'm|i\s+am)\s+(?:a\s+)?"
              r"(?:pregnant|breastfeeding|diabetic|epileptic|asthmatic|petite|small|tiny|skinny|"
@@ -319,10 +319,11 @@ WORDS = {
              r"peso\s+\d+|pese\s+\d+|wiege\s+\d+|je\s+fais\s+\d+|estoy\s+tomando|sto\s+prendendo|"
              r"estou\s+tomando|je\s+prends\s+(?:des\s+)?(?:antidepresseurs|ssri|isrs)|"
              rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
-             r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)"),
-    "occasion": (r"tonight|tomorrow|this\s+(?:weekend|saturday|friday|evening|time)|on\s+(?:saturday|"
-                 r"friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|this)\s+(?:party|"
-                 r"rave|festival|club|gig|concert|wedding|set)|(?:a|the|my)\s+(?:rave|festival|"
+             r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)|pregnant|breastfeeding|"
+             rf"put\s+(?:me|him|her)\s+on\s+(?:\w+\s+)?(?:{MEDS})"),
+    "occasion": (r"tonight|tomorrow|(?:this|the|next)\s+(?:weekend|saturday|friday|evening|time)|"
+                 r"on\s+(?:saturday|friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|"
+                 r"this)\s+(?:[\w']+\s+){0,3}?(?:party|rave|festival|club|gig|concert|wedding|set)|(?:a|the|my)\s+(?:rave|festival|"
                  r"night\s+out|party|club\s+night)|night\s+out|first\s+(?:time|roll|trip)|"
                  r"empty\s+stomach|comedown|come\s+up|at\s+home|\d+\s*(?:am|pm)|midnight|"
                  r"esta\s+noche|este\s+finde|ce\s+soir|ce\s+week-?end|heute\s+(?:abend|nacht)|"
@@ -356,6 +357,9 @@ WORDS = {
                  r"developer|root|sudo)\s*(?::|\]|>|\)|#|override)|admin\s+override|"
                  r"(?:your|safety|content|dosing)\s+polic(?:y|ies)\s+(?:has\s+been\s+|was\s+|"
                  r"is\s+)?(?:updated|changed|lifted|suspended|disabled|removed|off)|"
+                 r"(?:rule|rules|policy|filter|restrictions?|safety|refusals?)\s+(?:was|were|has\s+"
+                 r"been|have\s+been|is|are)\s+(?:removed|lifted|disabled|deleted|turned\s+off|"
+                 r"updated|suspended|gone)|"
                  r"new\s+instructions|previous\s+instructions|prior\s+instructions|"
                  r"you\s+are\s+now|you'?re\s+now|you\s+are\s+allowed|you'?re\s+allowed|"
                  r"permission\s+granted|policy\s+doesn'?t\s+apply|mode\s+with\s+no|"
@@ -417,6 +421,9 @@ PIECES = {
     "drugx": r"(?:{drug})(?![\s-]+(?:therapy|assisted|research|treatment|trials?|studies|"
              r"sessions?|use\s+disorder))",
     "weak": r"(?!used\s+to)(?:{use_weak})",
+    "past": r"took|taken|redosed|dropped|popped|rolled|snorted|swallowed|parachuted|bombed|"
+            r"candyflipped|injected|smoked|bumped|dabbed|booted|knocked\s+back|necked|chewed|"
+            r"crushed|consumed",
     "consume": r"(?!used\s+to)(?:use|using|handle|try|eat|grab|mix|combine|stack|halve|split|double|"
                r"increase|space|spread|pace|divide|start|plan|time|need(?!\s+to\s+(?:know|worry|"
                r"understand|read|learn)))",
@@ -433,10 +440,16 @@ def _rx(pattern: str) -> re.Pattern:
 
 
 C = {name: _rx("{%s}" % name) for name in WORDS}
+PAST_USE = _rx(r"(?:i|we|i've|{other})(?:\s+(?:have|had|just|already|also|\w+ly))?\s+{past}")
+UNWELL = _rx(r"sick|unwell|ill|nause\w*|vomit\w*|throw\w*\s+up|dizzy|faint\w*|chest|racing|"
+             r"pounding|overheat\w*|so\s+hot|burning\s+up|seiz\w+|confus\w+|panic\w*|"
+             r"can'?t\s+breathe|breathing|jaw|twitch\w*|shak\w+|help\s+me|emergency|"
+             r"hospital|bad\s+trip|passed\s+out|collapse\w*|again|another|next|more|{dosey}|"
+             r"{judge}|{occasion}")
 PERSONAL_USE = _rx(
     r"(?:{modal}|did)\s+(?:i|we|{other}){auxes}(?:{act}|dose|handle|manage)"
     r"|(?:{modal}|did)\s+(?:i|we|{other}){auxes}{weak}{gap2}{drugx}"
-    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{act}"
+    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}(?!{past})(?:{act})"
     r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{weak}{gap2}{drugx}"
     r"|(?:for|let|want|help|make|get|tell)\s+(?:me|us|him|her|them|{other})\s+(?:to\s+)?{act}"
     r"|(?:debo|deberia|puedo|podria|tengo\s+que|necesito|quiero|voy\s+a|dois-je|puis-je|"
@@ -459,6 +472,8 @@ PERSONAL_DOSE = _rx(
     r"|(?:{amount}|{unit}|{choice}).*(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})"
     r"|{prescribe}"
     r"|how\s+(?:hard|heavy|big|far)\s+(?:should|can|could)\s+(?:i|we|{other})\s+go"
+    r"|(?:is\s+it|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+if\s+(?:i|we|{other})\s+"
+    r"(?!ask|quote|cite|share|read|use\s+(?:this|the|your))"
     r"|(?:{how_much}|{amount}){gap4}(?:would|do|should|will|could|can)\s+(?:you|u)\s+(?:give|hand|"
     r"recommend|suggest|prescribe|take|do|sell)"
     r"|(?:{how_much}|{amount}){gap4}(?:give|hand|sell|prescribe)\s+(?:me|us|him|her)")
@@ -494,7 +509,7 @@ AMOUNT_CHOICE = _rx(
     r"|(?:is|are|would|will|be|'s)\s+(?:{number}|{unit}){gap2}(?:{judge}|too|much|many)"
     r"|(?:{unit})(?:\s+[\w'-]+){0,6}?\s+(?:{judge}|too|or\s+\d+|a\s+lot)"
     r"|(?:{judge})(?:\s+[\w'-]+){0,3}?\s+(?:{unit})"
-    r"|(?:{act}|{weak}|handle)\s+(?:{unit}|\d+(?![-\w]))")
+    r"|(?:{act}|{weak}|handle)\s+(?:all\s+|the\s+|both\s+|another\s+)?(?:{unit}|\d+(?![-\w]))")
 FOLLOWUP_CUE = _rx(
     r"{for_person}|{my_dose}|{intent}|{prescribe}|{fiction}|{occasion}|{choice}|"
     r"(?:i|we|i'm)\s+(?:{modal}|{act}|good\s+to)|(?:should|can|could|would|will|may|must)\s+"
@@ -514,7 +529,7 @@ SITUATION_ASK = _rx(r"risk|risky|harm|hurt|worry|problem|interact|can\s+(?:\w+\s
                     r"caps?|tabs?|taz|teile|doce|pasta|tacha|pastillas?|handle")
 INFORMATIONAL_FOLLOWUP = _rx(r"why|what\s+is\s+(?:a|the)\s+booster|explain|mean|means")
 SQUASHED_DOSE = re.compile(r"howmuch|howmany|whatdose|whichdose|dosage|redose|mgof|pills")
-SQUASHED_SELF = re.compile(r"shouldi|cani|doi|wouldi|musti|formе|forme|myfriend|shouldhe|"
+SQUASHED_SELF = re.compile(r"shouldi|cani|doi|wouldi|musti|forme|myfriend|shouldhe|"
                            r"shouldshe|shouldwe|canwe|itake|idrop|iroll")
 
 
@@ -569,8 +584,12 @@ def _matches(text: str):
         yield "override", (dosey or found["my_dose"] or found["use"]).group(0)
     if m := PERSONAL_USE.search(text):
         yield "personal_use", m.group(0)
-    for_person = found["for_person"] if found["for_person"] and not (
-        found["asking_me"] and not found["use"]) else None
+    if (m := PAST_USE.search(text)) and UNWELL.search(text):
+        yield "personal_use", m.group(0)
+    for_person = found["for_person"]
+    if for_person and any(m.start() < for_person.end() and for_person.start() < m.end()
+                          for m in C["asking_me"].finditer(text)):
+        for_person = None  # "summarize it for me" asks for information, not for a dose
     personal = for_person or found["my_dose"]
     if personal and (dosey or found["judge"] or found["use"] or found["intent"]):
         yield "personal_dose", personal.group(0)
