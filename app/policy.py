@@ -175,7 +175,7 @@ def _decoded(text: str) -> list[str]:
 
 # ---------------------------------------------------------------- concepts
 
-MEDS = (r"sertraline|zoloft|fluoxetine|prozac|citalopram|celexa|escitalopram|lexapro|paroxetine|"
+MEDS = (r"imaos?|isrs|irss|ssri|sertraline|zoloft|fluoxetine|prozac|citalopram|celexa|escitalopram|lexapro|paroxetine|"
         r"paxil|ssris?|snris?|maois?|phenelzine|nardil|tranylcypromine|parnate|selegiline|"
         r"moclobemide|antidepressants?|lithium|bupropion|wellbutrin|tramadol|venlafaxine|effexor|"
         r"duloxetine|cymbalta|mirtazapine|trazodone|meds|medications?|medicines?|adderall|"
@@ -191,10 +191,12 @@ FOREIGN_PERSONS = (r"amig[oa]s?|novi[oa]|pareja|herman[oa]|chava|chavo|amie?|cop
                    r"frere|soeur|freund(?:in)?|kumpel|bruder|schwester|namorad[oa]|irma[o]?|"
                    r"amic[oa]|ragazz[oa]|fratello|sorella")
 WORDS = {
-    "self": r"i|we|i'm|i'll|i'd|i've|me|us|myself|yo|je|j'|moi|ich|mich|mir|eu|mim|io",
+    "self": r"i|we|i'm|i'll|i'd|i've|we're|we'll|we'd|we've|me|us|myself|yo|je|j'|moi|ich|mich|mir|"
+            r"eu|mim|io",
     "other": (rf"(?:my|our|his|her|their|mi|mis|mon|ma|mes|mein|meine|meinem|meinen|meu|"
               rf"minha|il\s+mio|la\s+mia|alla\s+mia|al\s+mio)\s+(?:\w+\s+)?(?:{RELATIONS}|"
-              rf"{FOREIGN_PERSONS})|bros?|sis|he|she|el|ella|il|elle|er|sie|ele|ela|lui|lei"),
+              rf"{FOREIGN_PERSONS})|bros?|sis|he|she|he'll|she'll|he's|she's|el|ella|il|elle|er|sie|"
+              rf"ele|ela|lui|lei"),
     "modal": r"should|shall|can|could|may|might|must|would|will|do|does|ought|need|am|is|are",
     "aux": (r"should|can|could|may|might|must|would|will|do|did|am|'m|m|are|was|have|want|"
             r"going|plan|planning|planned|intend|intending|need|try|trying|like|about|able|"
@@ -227,6 +229,8 @@ WORDS = {
              rf"tachas|pastillas?|pastis|pirulas?|rulas|cristal|balas?|doces?|pasticche?|"
              rf"pastiglie?|pillole?|pillen?|teile|ecsta|ecstas|taz|comprimes?|cachets?|pilules?|"
              rf"comprimidos?|pilulas?|extasis|ecstasy-?pillen?|pasta|paste|sertralin"),
+    "street": (r"mdma|molly|mollies|ecstasy|extasy|xtc|mandy|e|pingers|beans|pills?|tabs?|caps?|"
+               r"crystals?|rocks?|powder|tacha|pasta|taz|teile|doce|bala|ecsta|extasis"),
     "amount": (r"doses?|microdoses?|dosages?|dosing|dosis|dosi|dosierung|posologie|amounts?|quantit(?:y|ies)|"
                r"cantidad|quantidade|quantita|quantite|menge|mg|milligrams?|milligrammes?|"
                r"miligramos|milligrammi|miligramas|milligramm|grams?|g|mcg|ug|µg|pills?|tabs?|"
@@ -240,6 +244,8 @@ WORDS = {
                  r"wie\s*viele?|quant[oa]s?|quant[ie]|que\s+dosis|quelle\s+dose|quelles\s+doses|"
                  r"welche\s+dosis|qual\s+(?:a\s+)?dose|que\s+dose|che\s+dose|quale\s+dose"),
     "timing": (r"how\s+(?:often|frequently|soon|regularly|many\s+times|far\s+apart)|how\s+long\s+"
+               r"(?:would|do|does|should|must|will)\s+(?:\w+\s+){0,2}?(?:need|have|wait|stay|be\s+"
+               r"off|go\s+off)|every\s+\d+\s*(?:hours?|hrs?|h|minutes|mins)|how\s+long\s+"
                r"(?:between|to\s+wait|should|must|do\s+(?:i|we|you)|until\s+(?:i|we|you)|"
                r"till\s+(?:i|we|you)|before\s+(?:i|we|you)\s+can)|when(?:'s|\s+is)?\s+(?:should|"
                r"can|do\s+(?:i|we|you)|to|is\s+it\s+(?:ok|okay|safe|best|time)|the\s+(?:right|"
@@ -281,7 +287,8 @@ WORDS = {
                r"one\s+more(?!\s+(?:question|thing|time|point|follow|query|detail))|a\s+third\s+(?:one|pill|cap|tab)|"
                r"double\s+(?:that|it|up|the\s+dose)|otra\s+mas|una\s+mas|une\s+autre|"
                r"encore\s+une|noch\s+(?:eine|einen|eins)|mais\s+uma|un'?altra|ancora\s+una|"
-               r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+|(?:upping|going|jump|bump\s+it)\s+(?:from|to)\s+"
+               r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+|(?:bomb|dab|snort|swallow|parachute|rail|boot)"
+               r"\w*\s+or\s+(?:\w+\s+)?(?:bomb|dab|snort|swallow|parachute|rail|boot)\w*|(?:upping|going|jump|bump\s+it)\s+(?:from|to)\s+"
                r"(?:\d+|one|two)"),
     "for_person": (r"(?:for|pour|para|pra|per|fur|bei)\s+(?:me|myself|us|him|her|them|moi|mi(?!\s+[a-z])|"
                    r"mich|mim|mir|someone\s+(?:my|like\s+me|of\s+my|small|petite|heavy|light|"
@@ -320,6 +327,9 @@ WORDS = {
              r"estou\s+tomando|je\s+prends\s+(?:des\s+)?(?:antidepresseurs|ssri|isrs)|"
              rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
              r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)|pregnant|breastfeeding|"
+             rf"(?:my|our|his|her)\s+\w+\s+(?:is|'s)\s+on\s+"
+             rf"(?:an?\s+)?(?:\w+\s+)?(?:{MEDS})|(?:prende|toma|nimmt|prend|tomam?)\s+(?:un\s+|uma?\s+|"
+             rf"einen?\s+)?(?:{MEDS})|"
              rf"put\s+(?:me|him|her)\s+on\s+(?:\w+\s+)?(?:{MEDS})"),
     "occasion": (r"tonight|tomorrow|(?:this|the|next)\s+(?:weekend|saturday|friday|evening|time)|"
                  r"on\s+(?:saturday|friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|"
@@ -364,7 +374,8 @@ WORDS = {
                  r"you\s+are\s+now|you'?re\s+now|you\s+are\s+allowed|you'?re\s+allowed|"
                  r"permission\s+granted|policy\s+doesn'?t\s+apply|mode\s+with\s+no|"
                  r"ignora|ignore\s+tes|ignoriere|ignora\s+le"),
-    "fiction": (r"hypothetical|hypothetically|theoretically|in\s+theory|pretend|role-?play|"
+    "fiction": (r"hypothetical|hypothetically|theoretical|theoretically|in\s+theory|purely\s+"
+                r"(?:academic|theoretical|hypothetical)|pretend|role-?play|"
                 r"roleplay|imagine|(?:for|in)\s+(?:a|my|our)\s+(?:novel|story|book|screenplay|"
                 r"script|game|film|movie|fiction|play|comic)|fictional|(?:my|main)\s+character|"
                 r"the\s+character\s+(?:takes?|wants?|needs?|is\s+going|would|should|does)|"
@@ -411,9 +422,9 @@ IDIOMS = (r"(?!\s+(?:away|a\s+(?:\w+\s+)?(?:course|class|look|break|moment|step|
           r"guess|second\s+look|stab|minute)|notes|part|place|care|into|time|over|off|issue|it\s+"
           r"that|this\s+(?:course|class)|out|in\s+(?:the|a)|by|up\s+(?:the|a)|a\s+look))")
 PIECES = {
-    "gap2": r"(?:\s+[\w'.-]+){0,2}?\s+",
-    "gap4": r"(?:\s+[\w'.-]+){0,4}?\s+",
-    "gap6": r"(?:\s+[\w'.-]+){0,6}?\s+",
+    "gap2": r"(?:[\s,;:]+[\w'.-]+){0,2}?[\s,;:]+",
+    "gap4": r"(?:[\s,;:]+[\w'.-]+){0,4}?[\s,;:]+",
+    "gap6": r"(?:[\s,;:]+[\w'.-]+){0,6}?[\s,;:]+",
     "subject": r"{self}|{other}",
     "auxes": r"(?:\s+{aux}){0,4}\s+",
     "act": r"(?:{use})" + IDIOMS,
@@ -444,11 +455,15 @@ PAST_USE = _rx(r"(?:i|we|i've|{other})(?:\s+(?:have|had|just|already|also|\w+ly)
 UNWELL = _rx(r"sick|unwell|ill|nause\w*|vomit\w*|throw\w*\s+up|dizzy|faint\w*|chest|racing|"
              r"pounding|overheat\w*|so\s+hot|burning\s+up|seiz\w+|confus\w+|panic\w*|"
              r"can'?t\s+breathe|breathing|jaw|twitch\w*|shak\w+|help\s+me|emergency|"
-             r"hospital|bad\s+trip|passed\s+out|collapse\w*|again|another|next|more|{dosey}|"
-             r"{judge}|{occasion}")
+             r"hospital|bad\s+trip|passed\s+out|collapse\w*|again|another|next|more|{judge}")
 PERSONAL_USE = _rx(
     r"(?:{modal}|did)\s+(?:i|we|{other}){auxes}(?:{act}|dose|handle|manage)"
-    r"|(?:{modal}|did)\s+(?:i|we|{other}){auxes}{weak}{gap2}{drugx}"
+    r"|(?:{modal}|did)\s+(?:i|we|{other}){auxes}{weak}{gap4}{drugx}"
+    r"|(?:i'?m|i\s+am|we'?re|he'?s|she'?s)\s+(?:\w+\s+)?on\s+(?:{street})(?!\s*-?\s*assisted)"
+    r"|(?:{other}){auxes}(?:puede|podria|debe|deberia|peut|pourrait|doit|devrait|kann|darf|soll|"
+    r"sollte|pode|poderia|deve|deveria|puo|potrebbe|dovrebbe)(?:\s+\w+){0,3}?\s+(?:{use_foreign})"
+    r"|(?:puede|podria|debe|deberia|peut|pourrait|doit|devrait|pode|poderia|deve|deveria|puo|"
+    r"potrebbe|dovrebbe)\s+(?:\w+\s+)?(?:{use_foreign})(?=.*(?:{other}))"
     r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}(?!{past})(?:{act})"
     r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{weak}{gap2}{drugx}"
     r"|(?:for|let|want|help|make|get|tell)\s+(?:me|us|him|her|them|{other})\s+(?:to\s+)?{act}"
@@ -470,7 +485,6 @@ PERSONAL_DOSE = _rx(
     r"|{seek}{gap2}(?:{amount})\s+to\s+{act}"
     r"|(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})\b.*(?:{amount}|{unit}|{choice})"
     r"|(?:{amount}|{unit}|{choice}).*(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})"
-    r"|{prescribe}"
     r"|how\s+(?:hard|heavy|big|far)\s+(?:should|can|could)\s+(?:i|we|{other})\s+go"
     r"|(?:is\s+it|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+if\s+(?:i|we|{other})\s+"
     r"(?!ask|quote|cite|share|read|use\s+(?:this|the|your))"
@@ -483,7 +497,8 @@ DOSE_QUESTION = _rx(
     r"somebody|a\s+person|they|users)(?:\s+[\w']+){0,3}?\s+(?:{act}|{use_weak}))"
     r"|{how_much}(?:\s+{drug})?\s+(?:is|are|would\s+be)\s+(?:{seek}|too)"
     r"|{how_much}{gap6}(?:in\s+(?:one|a|an)\s+(?:night|day|evening|weekend|session|party|"
-    r"sitting|go|row)|at\s+once|per\s+(?:night|day|week|month|weekend|session|party))"
+    r"sitting|go|row)|at\s+once|per\s+(?:night|day|week|month|weekend|session|party|dab|bump|"
+    r"line|bomb|hit|hour|go|person|head))"
     r"|{timing}(?:\s+(?!after|before|since|while|from)[\w'.-]+){0,6}?\s+(?:{act}|{weak}{gap2}"
     r"{drugx}|(?:{amount}))"
     r"|{timing}\s+(?:can|should|could)\s+(?:{drug})\s+be\s+(?:used|taken)"
@@ -498,7 +513,7 @@ DOSE_QUESTION = _rx(
     r"|(?:{amount})\s+(?:is|are|would\s+be|will\s+be|counts?\s+as|to\s+be)\s+(?:{seek})"
     r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:{amount}|"
     r"dosing\s+\w+|{how_much})"
-    r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+to\s+{act}{gap4}"
+    r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+to\s+(?:{act}|{weak}){gap4}"
     r"(?:{number}|{unit}|{amount}|another|second|more|again|twice|extra)"
     r"|(?:{modal}|is\s+it\s+(?:ok|okay|safe|fine))\s+(?:i|you|one|we|someone|people)\s+"
     r"(?:\w+\s+)?(?:redose|re-?dose|double[- ]?drop|top\s+up|stack|bump|re-?up)"
@@ -507,7 +522,7 @@ DOSE_QUESTION = _rx(
 AMOUNT_CHOICE = _rx(
     r"{choice}"
     r"|(?:is|are|would|will|be|'s)\s+(?:{number}|{unit}){gap2}(?:{judge}|too|much|many)"
-    r"|(?:{unit})(?:\s+[\w'-]+){0,6}?\s+(?:{judge}|too|or\s+\d+|a\s+lot)"
+    r"|(?:{unit}){gap6}(?:{judge}|too|or\s+\d+|a\s+lot)"
     r"|(?:{judge})(?:\s+[\w'-]+){0,3}?\s+(?:{unit})"
     r"|(?:{act}|{weak}|handle)\s+(?:all\s+|the\s+|both\s+|another\s+)?(?:{unit}|\d+(?![-\w]))")
 FOLLOWUP_CUE = _rx(
@@ -595,12 +610,15 @@ def _matches(text: str):
         yield "personal_dose", personal.group(0)
     if m := PERSONAL_DOSE.search(text):
         yield "personal_dose", m.group(0)
+    if found["prescribe"] and (dosey or found["drug"] or found["use"]):
+        yield "personal_dose", found["prescribe"].group(0)
     if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
                           or found["use_foreign"] or SITUATION_ASK.search(text)) and not (
             framed and not found["use"]):
         yield "situation", found["body"].group(0)
     why = re.match(r"(?:why|how\s+come)\b", text) and not (personal or found["self"])
-    if found["occasion"] and (dosey or found["judge"] or found["use"] or found["intent"]) and not (
+    now_use = found["use"] and not PAST_USE.search(text)
+    if found["occasion"] and (dosey or found["judge"] or now_use or found["intent"]) and not (
             framed or why):
         yield "occasion", found["occasion"].group(0)
     if not (framed or why):
@@ -608,7 +626,7 @@ def _matches(text: str):
             if m := rx.search(text):
                 yield rule, m.group(0)
         if found["fiction"] and dosey and (found["use"] or found["seek"] or personal or re.search(
-                r"\b(?:i|me|my|we|us|he|she|someone|somebody|you|character)\b",
+                r"\b(?:i|me|my|we|us|he|she|someone|somebody|you|character|they|a person|people)\b",
                 C["asking_me"].sub(" ", text))):
             yield "framing", found["fiction"].group(0)
 
