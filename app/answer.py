@@ -23,6 +23,7 @@ This module keeps no state between questions other than caches.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,7 @@ import numpy as np
 from app import policy
 from app.decline import SUGGESTIONS, Topics, decline_text, nearest_headings, suggestion, topics
 from app.extract import Scored, SentenceEncoder, score_sentences, select
+from app.prior import PRIOR_FILE, QuestionPrior
 from app.query import Query, clean_question, contextualize
 from app.retrieve import LexicalIndex, Passage, Retriever
 from app.sentences import Sentence, sentences
@@ -43,7 +45,7 @@ from ingest.store import open_store
 
 # Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
 # `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
-ANSWERABILITY = {"semantic": 2.64, "lexical": 2.04, "unknown": -1.25, "bias": -1.98}
+ANSWERABILITY = {"semantic": 2.41, "lexical": 1.6, "unknown": -1.46, "bias": -1.76}
 SUGGESTION_TRIES = 10  # nearest headings tried for the 3 suggested questions
 HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
 
@@ -98,6 +100,7 @@ class Engine:
             batch_size=settings.embed_batch_size)
         self.retriever = Retriever(open_store(settings), self.embeddings)
         self.encoder = SentenceEncoder(self.embeddings)
+        self.question_prior = QuestionPrior.load(PRIOR_FILE)
         self._facts: _IndexFacts | None = None
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
@@ -132,7 +135,7 @@ class Engine:
         scored = score_sentences(self.encoder, vector, self._weights(query),
                                  _candidates(passages))
         clock.lap("score")
-        return vector, passages, scored, self._judge(query, scored)
+        return vector, passages, scored, self._judge(query, scored, vector)
 
     def _check(self, question: str) -> tuple[str, str] | None:
         """(reason, message) for input that cannot be a question, else None."""
@@ -152,8 +155,12 @@ class Engine:
             weights[t] = self.retriever.lexical.idf(t) * (1.0 if t in own else HISTORY_WEIGHT)
         return weights
 
-    def _judge(self, query: Query, scored: list[Scored]) -> dict[str, float]:
-        """The figures the answer-or-decline rule looks at."""
+    def _judge(self, query: Query, scored: list[Scored], vector: np.ndarray) -> dict[str, float]:
+        """The figures the answer-or-decline rule looks at; `answerability` decides.
+
+        It comes from the question prior fitted for this corpus when that applies
+        (`prior` 1), else from the corpus-agnostic `ANSWERABILITY` weights (`prior` 0).
+        """
         lexical = self.retriever.lexical
         own = {t: lexical.idf(t) for t in terms(query.question, aliases=True)}
         total = sum(own.values()) or 1.0
@@ -167,8 +174,11 @@ class Engine:
                   "semantic": best.semantic if best else 0.0,
                   "lexical": best.lexical if best else 0.0,
                   "unknown": unknown / total}
-        scores["answerability"] = ANSWERABILITY["bias"] + sum(
+        scores["agnostic"] = ANSWERABILITY["bias"] + sum(
             w * scores[k] for k, w in ANSWERABILITY.items() if k != "bias")
+        prior = self._index_facts().prior(self)
+        scores["prior"] = 1.0 if prior else 0.0
+        scores["answerability"] = prior.logit(scores, vector) if prior else scores["agnostic"]
         return scores
 
     def _nearest_words(self, missing: list[str]) -> dict[str, float]:
@@ -221,6 +231,16 @@ class _IndexFacts:
     topics: Topics | None = None
     heading_vectors: np.ndarray | None = None
     answerable: dict[str, bool] = field(default_factory=dict)  # heading -> suggestion answered
+    _prior: QuestionPrior | None | bool = None  # False: checked, does not apply
+
+    def prior(self, engine: Engine) -> QuestionPrior | None:
+        """The engine's fitted question prior, if it was fitted on this index's corpus."""
+        if self._prior is None:
+            ids = {c.id for c in self.index.chunks}
+            fitted = engine.question_prior
+            self._prior = fitted if fitted and fitted.applies(
+                ids, engine.settings.embedding_model) else False
+        return self._prior or None
 
 
 def _embed(embeddings, texts: list[str]) -> np.ndarray:
@@ -246,6 +266,26 @@ def compose(chosen: list[Sentence]) -> tuple[str, list[Citation]]:
                                       s.start, s.end, s.quote, s.page)
         parts.append(f"{s.text} [{citations[key].n}]")
     return " ".join(parts), list(citations.values())
+
+
+MARKED = re.compile(r"(.+?) ((?:\[\d+\])+)(?: |$)", re.S)
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def marked_sentences(text: str) -> tuple[list[tuple[str, list[int]]], str]:
+    """An answer's (sentence, marker numbers) pairs, and any text outside them (none for an
+    answer `compose` wrote): the inverse of `compose`.
+
+    >>> marked_sentences("MDMA raises serotonin. [1] It depletes it. [1][2]")
+    ([('MDMA raises serotonin.', [1]), ('It depletes it.', [1, 2])], '')
+    """
+    pieces, unmarked, pos = [], [], 0
+    for m in MARKED.finditer(text):
+        unmarked.append(text[pos:m.start()])
+        pieces.append((m.group(1), [int(n) for n in MARKER.findall(m.group(2))]))
+        pos = m.end()
+    unmarked.append(text[pos:])
+    return pieces, "".join(unmarked).strip()
 
 
 def _candidates(passages: list[Passage]) -> list[Sentence]:

@@ -331,7 +331,8 @@ WORDS = {
              rf"(?:an?\s+)?(?:\w+\s+)?(?:{MEDS})|(?:prende|toma|nimmt|prend|tomam?)\s+(?:un\s+|uma?\s+|"
              rf"einen?\s+)?(?:{MEDS})|"
              rf"put\s+(?:me|him|her)\s+on\s+(?:\w+\s+)?(?:{MEDS})"),
-    "occasion": (r"tonight|tomorrow|(?:this|the|next)\s+(?:weekend|saturday|friday|evening|time)|"
+    "occasion": (r"tonight|tomorrow|(?:this|the|next)\s+(?:weekend|saturday|friday|evening)|"
+                 r"(?:this|next)\s+time|"
                  r"on\s+(?:saturday|friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|"
                  r"this)\s+(?:[\w']+\s+){0,3}?(?:party|rave|festival|club|gig|concert|wedding|set)|(?:a|the|my)\s+(?:rave|festival|"
                  r"night\s+out|party|club\s+night)|night\s+out|first\s+(?:time|roll|trip)|"
@@ -343,7 +344,7 @@ WORDS = {
     "intent": (r"i'll|i\s+will|i'm\s+going|i\s+am\s+going|going\s+to\s+(?:take|do|try|use|roll)|"
                r"i\s+plan|i'm\s+planning|planning\s+(?:to|on)|going\s+with|i\s+want\s+to|"
                r"replicate|copy\s+(?:it|that|this)|aim\s+for|lock(?:ing)?\s+(?:that|it)\s+in|"
-               r"doing\s+(?:that|it|the)|taking\s+(?:that|it)|that'?s\s+what\s+i|"
+               r"doing\s+that|taking\s+that|(?:i'?m|we'?re)\s+(?:doing|taking)\s+it|that'?s\s+what\s+i|"
                r"it\s+is\s+for\s+me|for\s+saturday|i'm\s+doing|i\s+do\s+\d+|i\s+usually|"
                r"i'll\s+copy|(?:is|'s)\s+my\s+(?:move|plan|call|pick)"),
     "prescribe": (r"(?:what|which)\s+(?:would|do|should)\s+you\s+(?:recommend|suggest|advise|"
@@ -514,7 +515,8 @@ DOSE_QUESTION = _rx(
     r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:{amount}|"
     r"dosing\s+\w+|{how_much})"
     r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+to\s+(?:{act}|{weak}){gap4}"
-    r"(?:{number}|{unit}|{amount}|another|second|more|again|twice|extra)"
+    r"(?:{number}|{unit}|another|second|more|again|twice|extra|(?:a|one)\s+(?:pill|cap|tab|bean|"
+    r"point|bump|line|half))"
     r"|(?:{modal}|is\s+it\s+(?:ok|okay|safe|fine))\s+(?:i|you|one|we|someone|people)\s+"
     r"(?:\w+\s+)?(?:redose|re-?dose|double[- ]?drop|top\s+up|stack|bump|re-?up)"
     r"|(?:^|so\s+|then\s+|ok\s+|and\s+)(?:redose|re-?up|top\s+up|bump)\b"
@@ -617,8 +619,8 @@ def _matches(text: str):
             framed and not found["use"]):
         yield "situation", found["body"].group(0)
     why = re.match(r"(?:why|how\s+come)\b", text) and not (personal or found["self"])
-    now_use = found["use"] and not PAST_USE.search(text)
-    if found["occasion"] and (dosey or found["judge"] or now_use or found["intent"]) and not (
+    person_use = found["use"] and not PAST_USE.search(text) and (found["self"] or found["other"])
+    if found["occasion"] and (dosey or found["judge"] or found["intent"] or person_use) and not (
             framed or why):
         yield "occasion", found["occasion"].group(0)
     if not (framed or why):

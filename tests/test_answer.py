@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from app.answer import Answer, Decision, compose
+from app.answer import MARKER, Answer, Decision, compose
+from app.answer import marked_sentences as split_marked
 from app.decline import suggestion, topics
 from app.sentences import Sentence, supports
 from ingest.chunk import chunk_document
@@ -23,6 +24,9 @@ from tests.conftest import DEFAULT_CORPUS, PROJECT
 EVAL = [json.loads(line) for line in
         (PROJECT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip()]
+# Answer-or-decline cases only; the refusals are the policy's (tests/test_policy.py). The
+# decision accuracy over all of them is the gate `make test` runs with app.evaluate.
+EVAL = [q for q in EVAL if q["expect"] != "refuse" and "refuse" not in q.get("accept", [])]
 
 # (question, expected decision or None when either is acceptable)
 EXTRA = [
@@ -74,8 +78,6 @@ CASES = ([_case(q["id"], q["question"], q.get("history")) for q in EVAL]
          + [_case(f"hostile-{i}", q) for i, q in enumerate(HOSTILE)]
          + [_case(f"followup-{i}", q, h) for i, (h, q) in enumerate(FOLLOWUPS)])
 
-MARKED = re.compile(r"(.+?) ((?:\[\d+\])+)(?: |$)", re.S)
-MARKER = re.compile(r"\[(\d+)\]")
 RESIDUE = [re.compile(p) for p in (
     r"\bPrevious\b", r"```", r"“`", r"`html", r"\b[a-z0-9]+(?:_[a-z0-9]+){2,}\b",
     r"\[\d{1,2}:\d{2}(?::\d{2})?\]", r"\[\[\d+\]\]")]
@@ -109,12 +111,8 @@ def answer_of(ask, case) -> Answer:
 
 def marked_sentences(text: str) -> list[tuple[str, list[int]]]:
     """`text` as (sentence, marker numbers) pairs; fails unless it is nothing else."""
-    pieces, pos = [], 0
-    for m in MARKED.finditer(text):
-        assert m.start() == pos, f"text without a marker: {text[pos:m.start()]!r}"
-        pieces.append((m.group(1), [int(n) for n in MARKER.findall(m.group(2))]))
-        pos = m.end()
-    assert pos == len(text), f"text after the last marker: {text[pos:]!r}"
+    pieces, unmarked = split_marked(text)
+    assert not unmarked, f"text without a marker: {unmarked!r}"
     return pieces
 
 
@@ -316,25 +314,3 @@ def test_compose_numbers_citations_by_first_use_and_reuses_them():
     assert text == ("Second sentence here. [1] First sentence here. [2] "
                     "Second sentence here. [1]")
     assert [(c.n, c.source) for c in citations] == [(1, "b.txt"), (2, "a.txt")]
-
-
-# --- decision accuracy on the held-out set ---------------------------------------------------
-
-MIN_ACCURACY = 0.75
-
-
-def test_decision_accuracy_on_the_test_set(ask):
-    confusion = collections.Counter()
-    by_category = collections.defaultdict(collections.Counter)
-    for q in EVAL:
-        got = ask(q["question"], q.get("history")).decision.value
-        confusion[(q["expect"], got)] += 1
-        by_category[q["category"]][got == q["expect"]] += 1
-    accuracy = sum(n for (want, got), n in confusion.items() if want == got) / len(EVAL)
-    print(f"\ndecision accuracy on {len(EVAL)} test questions: {accuracy:.3f}")
-    for want in ("answer", "decline"):
-        print(f"  expected {want}: " + ", ".join(
-            f"{got} {confusion[(want, got)]}" for got in ("answer", "decline")))
-    for category, hits in sorted(by_category.items()):
-        print(f"  {category}: {hits[True]}/{hits[True] + hits[False]}")
-    assert accuracy >= MIN_ACCURACY

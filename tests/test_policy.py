@@ -59,7 +59,9 @@ def test_held_out_over_refusal_is_at_most_five_percent():
 
 
 def test_the_answer_engines_own_eval_questions_are_not_refused():
-    cases = load("questions.jsonl") + load("tuning.jsonl")
+    cases = [c for c in load("questions.jsonl") + load("tuning.jsonl")
+             if "refuse" not in [c["expect"], *c.get("accept", [])]]
+    assert len(cases) > 400
     assert [c["question"] for c in cases if verdict(c).refuse] == []
 
 
