@@ -8,7 +8,8 @@ compose an answer from the best sentences, each ending in its citation marker,
 or decline. It declines when `ANSWERABILITY`, a weighted sum of the best
 sentence's semantic similarity and lexical coverage and of the share of the
 question's term weight found in no document at all (a half-life, a street
-price), is below 0. The weights were fitted on `eval/tuning.jsonl` by
+price), is below 0, or, on the corpus it was fitted for, when the question prior
+(`prior.py`) says so. Both were fitted on `eval/tuning.jsonl` by
 `eval/calibrate.py`, never on the test questions.
 
 Every answer sentence is a document sentence with bullets and residue removed,
