@@ -232,7 +232,11 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None,
     contexts: dict[tuple[str, int, int], str] = {}
     rows = _run_all(engine, cases, settings.corpus_dir, contexts)
     summary = summarize(rows, errors)
-    _write(args, summary, rows, cases, contexts)
+    try:
+        _write(args, summary, rows, cases, contexts)
+    except OSError as exc:
+        print(f"error: cannot write the results: {exc}", file=sys.stderr)
+        return 2
     try:
         failed = gate(summary, args.fail_under, args.fail_over)
     except KeyError as exc:

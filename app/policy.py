@@ -315,7 +315,7 @@ WORDS = {
                 r"medicate|medicating|administer|administering|guided|dose|dosing)"),
     "body": (r"(?:i|we)\s+weigh|(?:i'm|i\s+am)\s+(?:only\s+)?\d+(?!\s*%)|\d+\s*(?:kg|kgs|kilos?|"
              rf"lbs?|pounds|stone|chili|kilogramm|quilos|years\s+old|yo|y/o|ans|anos|anni|jahre)\b|"
-             rf"\d'\d|(?:my|our|his|her|their)\s+(?:body\s+)?(?:weights?|sizes?|age|height|body|"
+             rf"\d'\d|(?:my|our|his|her)\s+(?:body\s+)?(?:weights?|sizes?|age|height|body|"
              rf"bmi|build|bp|blood\s+pressure|heart|liver|kidneys?|health|condition|"
              rf"prescriptions?|(?:\w+\s+)?(?:{MEDS}))|(?:i'm|i\s+am|i've\s+been|been|currently|he's|"
              rf"she's|he\s+is|she\s+is)\s+on\s+(?:\w+\s+){{0,2}}?(?:{MEDS})|"
@@ -326,7 +326,9 @@ WORDS = {
              r"peso\s+\d+|pese\s+\d+|wiege\s+\d+|je\s+fais\s+\d+|estoy\s+tomando|sto\s+prendendo|"
              r"estou\s+tomando|je\s+prends\s+(?:des\s+)?(?:antidepresseurs|ssri|isrs)|"
              rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
-             r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)|pregnant|breastfeeding|"
+             r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)|\d+\s+(?:weeks?|months?)\s+"
+             r"pregnant|(?:i'?m|i\s+am|she'?s|she\s+is|(?:my|our)\s+\w+\s+is)\s+(?:\w+\s+)?"
+             r"(?:pregnant|breastfeeding)|"
              rf"(?:my|our|his|her)\s+\w+\s+(?:is|'s)\s+on\s+"
              rf"(?:an?\s+)?(?:\w+\s+)?(?:{MEDS})|(?:prende|toma|nimmt|prend|tomam?)\s+(?:un\s+|uma?\s+|"
              rf"einen?\s+)?(?:{MEDS})|"
@@ -495,7 +497,7 @@ PERSONAL_DOSE = _rx(
 DOSE_QUESTION = _rx(
     r"{how_much}(?:\s+(?:of|de|di))?\s+(?:{drug}|{amount})"
     r"|{how_much}{gap6}(?:to\s+(?:{act}|{use_weak})|(?:{modal})\s+(?:you|one|people|someone|"
-    r"somebody|a\s+person|they|users)(?:\s+[\w']+){0,3}?\s+(?:{act}|{use_weak}))"
+    r"somebody|a\s+person|users)(?:\s+[\w']+){0,3}?\s+(?:{act}|{use_weak}))"
     r"|{how_much}(?:\s+{drug})?\s+(?:is|are|would\s+be)\s+(?:{seek}|too)"
     r"|{how_much}{gap6}(?:in\s+(?:one|a|an)\s+(?:night|day|evening|weekend|session|party|"
     r"sitting|go|row)|at\s+once|per\s+(?:night|day|week|month|weekend|session|party|dab|bump|"

@@ -221,3 +221,11 @@ def test_the_gate_sets_the_exit_status(run, tmp_path):
     assert status == 1 and "FAILED: latency_p50_ms" in printed.err
     status, printed = run(cases, "--out", out, "--fail-under", "nonsense")
     assert status == 2 and "METRIC=NUMBER" in printed.err
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(run, tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(CASES[1]), encoding="utf-8")
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    status, printed = run(cases, "--out", tmp_path / "file" / "out")
+    assert status == 2 and "cannot write the results" in printed.err
