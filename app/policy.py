@@ -88,6 +88,8 @@ SPELLING = {  # misspellings seen in the tuning set, and a few more of each kind
     "ammount": "amount", "amout": "amount", "molley": "molly", "1st": "first",
     "wanna": "want to", "gonna": "going to", "gotta": "have to", "im": "i'm", "ill": "i'll",
     "ive": "i've", "id": "i'd", "back2back": "back to back", "mgs": "mg", "mgz": "mg",
+    "jpeux": "je peux", "jpe": "je peux", "jsuis": "je suis", "jdois": "je dois", "jveux": "je veux",
+    "chui": "je suis",
 }
 SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
@@ -113,6 +115,7 @@ def canonical(text: str, *, leet: bool = False) -> str:
                    if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t")
     text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
+    text = re.sub(r"(?<=[a-z]{2})_(?=[a-z]{2})", " ", text)  # "user_weight_kg", not "h_o_w"
     if leet:
         text = LEETY.sub(_unleet, text)
     text = INNER_MARKS.sub("", text)
@@ -243,7 +246,9 @@ WORDS = {
                  r"the\s+(?:dose|dosage|amount|limit|max|maximum)|cuant[oa]s?|combien|"
                  r"wie\s*viele?|quant[oa]s?|quant[ie]|que\s+dosis|quelle\s+dose|quelles\s+doses|"
                  r"welche\s+dosis|qual\s+(?:a\s+)?dose|que\s+dose|che\s+dose|quale\s+dose"),
-    "timing": (r"how\s+(?:often|frequently|soon|regularly|many\s+times|far\s+apart)|how\s+long\s+"
+    "timing": (r"how\s+(?:often|frequently|soon|regularly|many\s+times|far\s+apart)|at\s+what\s+"
+               r"time|what\s+time|trop\s+tot|demasiado\s+pronto|zu\s+fruh|cedo\s+demais|"
+               r"troppo\s+presto|how\s+long\s+"
                r"(?:would|do|does|should|must|will)\s+(?:\w+\s+){0,2}?(?:need|have|wait|stay|be\s+"
                r"off|go\s+off)|every\s+\d+\s*(?:hours?|hrs?|h|minutes|mins)|how\s+long\s+"
                r"(?:between|to\s+wait|should|must|do\s+(?:i|we|you)|until\s+(?:i|we|you)|"
@@ -254,6 +259,7 @@ WORDS = {
                r"cada\s+cuanto|tous\s+les\s+combien|a\s+quelle\s+frequence|wie\s+oft|"
                r"wie\s+lange\s+warten|ogni\s+quanto|de\s+quanto\s+em\s+quanto|quando\s+(?:devo|"
                r"posso)|cuando\s+(?:debo|puedo)|wann\s+(?:soll|kann|darf)"),
+    "size": r"low|lower|high|higher|little|small|big|large|light|heavy|strong|weak|much|many",
     "judge": (r"ceiling|threshold|upper\s+limit|wreck\s+me|fry|frying|safe|safest|safer|ok|okay|fine|alright|alrite|enough|plenty|too\s+(?:much|many|"
               r"strong|big|high|often|soon)|a\s+lot|overkill|overdoing|over\s+the\s+top|"
               r"pushing\s+it|excessive|risky|dangerous|dumb|stupid|smart|sane|sensible|"
@@ -266,7 +272,7 @@ WORDS = {
              r"starting|starter|beginners?|first[- ]?time|first[- ]?timers?|newbie|reasonable|"
              r"sensible|ok|okay|fine|enough|too\s+much|too\s+many|a\s+lot|overkill|lethal|"
              r"deadly|fatal|toxic|dangerous|perfect|decent|solid|strong|weak|light|mild|"
-             r"moderate|nice|fun|realistic|minimum|min|sane|smart"),
+             r"moderate|nice|fun|realistic|minimum|min|sane|smart|suggested|recommended"),
     "describe": (r"normal|typical|average|standard|usual|common|regular|recommended|max|maximum|"
                  r"high|higher|highest|low|lower|lowest|large|small|clinical|therapeutic|"
                  r"recreational|street|party"),
@@ -287,7 +293,7 @@ WORDS = {
                r"one\s+more(?!\s+(?:question|thing|time|point|follow|query|detail))|a\s+third\s+(?:one|pill|cap|tab)|"
                r"double\s+(?:that|it|up|the\s+dose)|otra\s+mas|una\s+mas|une\s+autre|"
                r"encore\s+une|noch\s+(?:eine|einen|eins)|mais\s+uma|un'?altra|ancora\s+una|"
-               r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+|(?:bomb|dab|snort|swallow|parachute|rail|boot)"
+               r"\d+\s*(?:mg)?\s+(?:at|then)\s+\d+\s*(?:am|pm|h)?|(?:bomb|dab|snort|swallow|parachute|rail|boot)"
                r"\w*\s+or\s+(?:\w+\s+)?(?:bomb|dab|snort|swallow|parachute|rail|boot)\w*|(?:upping|going|jump|bump\s+it)\s+(?:from|to)\s+"
                r"(?:\d+|one|two)"),
     "for_person": (r"(?:for|pour|para|pra|per|fur|bei)\s+(?:me|myself|us|him|her|them|moi|mi(?!\s+[a-z])|"
@@ -338,7 +344,7 @@ WORDS = {
                  r"on\s+(?:saturday|friday|sunday)|saturday|(?:at|for|before|during)\s+(?:the|a|my|"
                  r"this)\s+(?:[\w']+\s+){0,3}?(?:party|rave|festival|club|gig|concert|wedding|set)|(?:a|the|my)\s+(?:rave|festival|"
                  r"night\s+out|party|club\s+night)|night\s+out|first\s+(?:time|roll|trip)|"
-                 r"empty\s+stomach|comedown|come\s+up|at\s+home|\d+\s*(?:am|pm)|midnight|"
+                 r"empty\s+stomach|comedown|come\s+up|at\s+home|diy|\d+\s*(?:am|pm)|midnight|"
                  r"esta\s+noche|este\s+finde|ce\s+soir|ce\s+week-?end|heute\s+(?:abend|nacht)|"
                  r"am\s+wochenende|hoje\s+a\s+noite|esta\s+noite|stasera|stanotte|"
                  r"primera\s+vez|premiere\s+fois|erste[sn]?\s+mal|fur\s+den\s+anfang|"
@@ -386,7 +392,7 @@ WORDS = {
                 r"you're|as)\s+(?:a|my|an)\s+(?:\w+\s+)?(?:doctor|physician|pharmacist|dealer|"
                 r"nurse|chemist|friend|expert|worker|psychiatrist)|let'?s\s+say|suppose|"
                 r"supposing|what\s+if\s+(?:i|someone|my|we|a)|continue\s+the\s+story|"
-                r"fill\s+in\s+the\s+blank|complete\s+the\s+(?:sentence|story|line)|say\s+(?:i|someone|a\s+person)|"
+                r"fill\s+in\s+the\s+blanks?|complete\s+the\s+(?:sentence|story|line)|say\s+(?:i|someone|a\s+person)|"
                 r"asking\s+for\s+a\s+friend|thought\s+experiment|if\s+you\s+(?:were|had|could)|"
                 r"in\s+a\s+world|imagina|supongamos|hipoteticamente|supposons|hypothetiquement|"
                 r"stell\s+dir\s+vor|angenommen|hypothetisch|suponha|supponiamo|ipoteticamente|"
@@ -435,6 +441,8 @@ PIECES = {
     "drugx": r"(?:{drug})(?![\s-]+(?:therapy|assisted|research|treatment|trials?|studies|"
              r"sessions?|use\s+disorder))",
     "weak": r"(?!used\s+to)(?:{use_weak})",
+    "ongoing": r"(?:i|we)(?:'ve|\s+have|\s+had)\s+(?:been\s+)?(?:doing|taking|using|rolling|"
+               r"dropping|done|taken|used|tried|had)\b",
     "past": r"took|taken|redosed|dropped|popped|rolled|snorted|swallowed|parachuted|bombed|"
             r"candyflipped|injected|smoked|bumped|dabbed|booted|knocked\s+back|necked|chewed|"
             r"crushed|consumed",
@@ -454,7 +462,9 @@ def _rx(pattern: str) -> re.Pattern:
 
 
 C = {name: _rx("{%s}" % name) for name in WORDS}
-PAST_USE = _rx(r"(?:i|we|i've|{other})(?:\s+(?:have|had|just|already|also|\w+ly))?\s+{past}")
+PAST_USE = _rx(r"(?:i|we|i've|{other})(?:\s+(?:have|had|just|already|also|\w+ly))?\s+{past}"
+               r"|(?:i|we)(?:'ve|\s+have|\s+had)\s+(?:been\s+)?(?:doing|taking|using|rolling|"
+               r"dropping|done|taken|used|tried|had)")
 UNWELL = _rx(r"sick|unwell|ill|nause\w*|vomit\w*|throw\w*\s+up|dizzy|faint\w*|chest|racing|"
              r"pounding|overheat\w*|so\s+hot|burning\s+up|seiz\w+|confus\w+|panic\w*|"
              r"can'?t\s+breathe|breathing|jaw|twitch\w*|shak\w+|help\s+me|emergency|"
@@ -467,8 +477,8 @@ PERSONAL_USE = _rx(
     r"sollte|pode|poderia|deve|deveria|puo|potrebbe|dovrebbe)(?:\s+\w+){0,3}?\s+(?:{use_foreign})"
     r"|(?:puede|podria|debe|deberia|peut|pourrait|doit|devrait|pode|poderia|deve|deveria|puo|"
     r"potrebbe|dovrebbe)\s+(?:\w+\s+)?(?:{use_foreign})(?=.*(?:{other}))"
-    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}(?!{past})(?:{act})"
-    r"|(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{weak}{gap2}{drugx}"
+    r"|(?!{ongoing})(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}(?!{past})(?:{act})"
+    r"|(?!{ongoing})(?:i|we|i'm|i'll|i'd|i've|{other}){auxes}{weak}{gap2}{drugx}"
     r"|(?:for|let|want|help|make|get|tell)\s+(?:me|us|him|her|them|{other})\s+(?:to\s+)?{act}"
     r"|(?:debo|deberia|puedo|podria|tengo\s+que|necesito|quiero|voy\s+a|dois-je|puis-je|"
     r"devrais-je|je\s+(?:dois|peux|devrais|vais|veux)|soll\s+ich|kann\s+ich|darf\s+ich|"
@@ -542,7 +552,10 @@ FOLLOWUP_CUE = _rx(
     r"low|high|top|bottom|upper)\s+end|the\s+max|that\s+much|double\s+that|just\s+(?:tell|"
     r"give|say)|roughly|approximately|ballpark|range\s+for|on\s+(?:{drug})|with\s+(?:{drug})\s+"
     r"on\s+board|{body}|(?:\d+)\s*(?:it\s+is|then)|so\s+\d+|y\s+para|et\s+pour|und\s+(?:bei|fur)|"
-    r"e\s+(?:pra|para|per)")
+    r"e\s+(?:pra|para|per)|^\d+(?:[.,]\d+)?\s*(?:mg|pills?|caps?|tabs?)?\s*\??$")
+# Praise words that judge an amount only when an amount is named ("the best festival").
+LOOSE_JUDGE = {"good", "best", "right", "correct", "ideal", "optimal", "proper", "appropriate",
+               "decent", "solid", "cool", "limit", "max", "maximum", "bien", "thoughts"}
 SITUATION_ASK = _rx(r"risk|risky|harm|hurt|worry|problem|interact|can\s+(?:\w+\s+){0,3}?i|"
                     r"should\s+i|is\s+it|{number}|mdma|molly|ecstasy|xtc|mandy|e|pills?|beans|"
                     r"caps?|tabs?|taz|teile|doce|pasta|tacha|pastillas?|handle")
@@ -610,19 +623,21 @@ def _matches(text: str):
                           for m in C["asking_me"].finditer(text)):
         for_person = None  # "summarize it for me" asks for information, not for a dose
     personal = for_person or found["my_dose"]
-    if personal and (dosey or found["judge"] or found["use"] or found["intent"]):
+    if personal and (dosey or found["judge"] or found["use"] or found["intent"] or found["size"]):
         yield "personal_dose", personal.group(0)
     if m := PERSONAL_DOSE.search(text):
         yield "personal_dose", m.group(0)
     if found["prescribe"] and (dosey or found["drug"] or found["use"]):
         yield "personal_dose", found["prescribe"].group(0)
+    asks_why = re.search(r"\bwhy\b", text) and not (dosey or found["judge"] or found["prescribe"])
     if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
                           or found["use_foreign"] or SITUATION_ASK.search(text)) and not (
-            framed and not found["use"]):
+            (framed and not found["use"]) or asks_why):
         yield "situation", found["body"].group(0)
     why = re.match(r"(?:why|how\s+come)\b", text) and not (personal or found["self"])
     person_use = found["use"] and not PAST_USE.search(text) and (found["self"] or found["other"])
-    if found["occasion"] and (dosey or found["judge"] or found["intent"] or person_use) and not (
+    judged = any(m.group(0) not in LOOSE_JUDGE for m in C["judge"].finditer(text))
+    if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
             framed or why):
         yield "occasion", found["occasion"].group(0)
     if not (framed or why):
