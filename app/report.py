@@ -36,7 +36,7 @@ th{background:#f1f4f8}.case{border:1px solid #d5dae1;border-radius:6px;margin:1e
 padding:.6em 1em}.fail{border-left:5px solid #c0392b}.pass{border-left:5px solid #2e8b57}
 .answer{white-space:pre-wrap}blockquote{margin:.3em 0 .3em 1em;color:#44506a;
 border-left:3px solid #d5dae1;padding-left:.6em}.bad{color:#c0392b;font-weight:600}
-.meta{color:#5a6679;font-size:13px}"""
+.meta{color:#5a6679;font-size:13px}.wide{overflow-x:auto}.wide table{font-size:13px}"""
 
 
 def write_report(path: Path, summary: dict, rows: list[dict]) -> None:
@@ -65,9 +65,11 @@ def _failed(row: dict) -> bool:
     return any(v is False for v in row["checks"].values())
 
 
-def _fmt(value) -> str:
+def _fmt(value, key: str = "") -> str:
     if value is None:
         return "–"
+    if key.endswith("_ms"):
+        return f"{value:.1f}"
     return f"{value:.3f}" if isinstance(value, float) and value <= 1 else escape(str(value))
 
 
@@ -75,9 +77,9 @@ def _table(groups: dict[str, dict]) -> str:
     head = "".join(f"<th>{label}</th>" for _, label in SHOWN)
     body = "".join(
         f"<tr><td>{escape(name)}</td><td>{m['cases']}</td>"
-        + "".join(f"<td>{_fmt(m[key])}</td>" for key, _ in SHOWN) + "</tr>"
+        + "".join(f"<td>{_fmt(m[key], key)}</td>" for key, _ in SHOWN) + "</tr>"
         for name, m in groups.items())
-    return f"<table><tr><th></th><th>cases</th>{head}</tr>{body}</table>"
+    return f"<div class='wide'><table><tr><th></th><th>cases</th>{head}</tr>{body}</table></div>"
 
 
 def _confusion(confusion: dict[str, dict[str, int]]) -> str:
