@@ -46,7 +46,7 @@ from ingest.store import open_store
 
 # Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
 # `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
-ANSWERABILITY = {"semantic": 2.01, "lexical": 1.39, "unknown": -1.4, "bias": -1.44}
+ANSWERABILITY = {"semantic": 2.01, "lexical": 1.34, "unknown": -1.38, "bias": -1.42}
 SUGGESTION_TRIES = 10  # nearest headings tried for the 3 suggested questions
 HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
 

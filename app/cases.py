@@ -18,11 +18,13 @@ are still read. This module runs nothing.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DECISIONS = ("answer", "decline", "refuse")
+LISTS = ("history", "accept", "must_include", "sources")  # CSV cells that may hold JSON
 KNOWN = ("id", "question", "history", "expect", "accept", "must_include", "sources",
          "reference", "category")
 
@@ -56,6 +58,7 @@ def read_cases(path: Path) -> tuple[list[Case], list[str]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CaseError(f"{path}: cannot read: {exc}") from exc
     rows = _csv_rows(text) if path.suffix.lower() == ".csv" else _jsonl_rows(text)
+    rows = list(rows)
     cases, errors, seen = [], [], set()
     for line, row in rows:
         try:
@@ -70,17 +73,20 @@ def read_cases(path: Path) -> tuple[list[Case], list[str]]:
 
 
 def _jsonl_rows(text: str):
-    for line, raw in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() would also split inside a question at U+2028
+    for line, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
-            yield line, json.loads(raw)
+            yield line, json.loads(raw.rstrip("\r"))
         except json.JSONDecodeError as exc:
-            yield line, ValueError(f"bad JSON ({exc.msg} at column {exc.colno})")
+            yield line, ValueError(f"bad JSON ({exc.msg}, column {exc.colno})")
+        except RecursionError:
+            yield line, ValueError("bad JSON (nested too deeply)")
 
 
 def _csv_rows(text: str):
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     for row in reader:
         line = reader.line_num
         try:
@@ -92,7 +98,7 @@ def _csv_rows(text: str):
 
 def _csv_value(column: str, cell: str):
     cell = cell.strip()
-    if cell.startswith("["):
+    if column in LISTS and cell.startswith("["):
         try:
             return json.loads(cell)
         except json.JSONDecodeError as exc:
@@ -112,13 +118,16 @@ def parse_case(row, line: int) -> Case:
     if not isinstance(question, str) or not question.strip():
         raise ValueError('missing "question"')
     case_id = row.get("id")
-    if not isinstance(case_id, (str, int)) or not str(case_id).strip():
-        raise ValueError('missing "id"')
+    if isinstance(case_id, bool) or not isinstance(case_id, (str, int)) or not str(
+            case_id).strip():
+        raise ValueError('"id" must be a non-empty string' if case_id is not None
+                         else 'missing "id"')
     expect = row.get("expect")
     accept = _strings(row.get("accept", []), "accept")
-    for decision in ([expect] if expect is not None else []) + accept:
-        if decision not in DECISIONS:
-            raise ValueError(f'unknown expect "{decision}" (use answer, decline or refuse)')
+    if expect is not None and expect not in DECISIONS:
+        raise ValueError(f'unknown expect "{expect}" (use answer, decline or refuse)')
+    if bad := [a for a in accept if a not in DECISIONS]:
+        raise ValueError(f'unknown decision "{bad[0]}" in "accept" (use answer, decline or refuse)')
     return Case(id=str(case_id), question=question, line=line, history=_history(row),
                 expect=expect, accept=accept, must_include=_groups(row.get("must_include", [])),
                 sources=_strings(row.get("sources", []), "sources"),
@@ -138,7 +147,10 @@ def _groups(value) -> list[list[str]]:
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, list):
         raise ValueError('"must_include" must be a list of strings or lists of strings')
-    return [_strings(group, "must_include") for group in value]
+    groups = [_strings(group, "must_include") for group in value]
+    if any(not g or not all(s.strip() for s in g) for g in groups):
+        raise ValueError('"must_include" has an empty group or an empty string')
+    return groups
 
 
 def _history(row: dict) -> list[dict]:

@@ -16,27 +16,34 @@ and are written, and the exit status is then 2. This module judges no fluency or
 relevance beyond those checks, and fits nothing.
 
     $ python -m app.evaluate eval/questions.jsonl --out eval/out --fail-under decision_accuracy=0.95
-    wrote eval/out/results.jsonl, summary.json, report.html (212 cases)
+    wrote eval/out/results.jsonl, summary.json, report.html (196 cases)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
-from app.answer import Answer, Engine, marked_sentences
+from pydantic import ValidationError
+
+from app.answer import MARKER, Answer, Engine, marked_sentences
 from app.cases import Case, CaseError, read_cases
 from app.report import write_ragas, write_report
 from app.sentences import supports
 from ingest.embed import EmbeddingModelError
-from ingest.load import read_text
+from ingest.load import LoadError, read_text
 from ingest.settings import Settings, get_settings
 from ingest.store import StoreError
 
 HIT_K = 5
+CHECKS = ("decision", "must_include", "citations_valid", "sentences_supported", "retrieval_hit",
+          "source_cited")
 # Metrics where a lower value is better: --fail-under on them would read backwards.
 LOWER_IS_BETTER = {"over_refusal_rate", "false_decline_rate", "unanswerable_answered_rate",
                    "latency_p50_ms", "latency_p95_ms"}
@@ -69,7 +76,11 @@ def run_case(engine: Engine, case: Case, corpus: Path, texts: dict[str, str | No
         if contexts is not None:
             contexts.update({(p.chunk.source, p.chunk.start, p.chunk.end): p.chunk.text
                              for p in result.passages})
-    row["checks"] = checks(case, result, corpus, texts)
+    try:
+        row["checks"] = checks(case, result, corpus, texts)
+    except Exception as exc:  # a check that breaks marks this case, not the run
+        row["checks"] = dict.fromkeys(CHECKS, False)
+        row["reason"] = f"check failed: {type(exc).__name__}: {exc}"
     row["rank"] = _first_rank(case, row["retrieved"])
     return row
 
@@ -78,7 +89,7 @@ def checks(case: Case, result: Answer | None, corpus: Path,
            texts: dict[str, str | None]) -> dict[str, bool | None]:
     """Each check: True, False, or None when it does not apply to this case."""
     decision = result.decision.value if result else "error"
-    text = result.text.casefold() if result else ""
+    text = _comparable(MARKER.sub(" ", result.text)) if result else ""
     cites = result.citations if result else []
     answered = decision == "answer"
     pieces, unmarked = marked_sentences(result.text) if answered else ([], "")
@@ -86,7 +97,7 @@ def checks(case: Case, result: Answer | None, corpus: Path,
     retrieved = [p.chunk.source for p in result.passages[:HIT_K]] if result else []
     return {
         "decision": decision in case.right_decisions() if case.right_decisions() else None,
-        "must_include": all(any(alt.casefold() in text for alt in group)
+        "must_include": all(any(_comparable(alt) in text for alt in group)
                             for group in case.must_include) if case.must_include else None,
         "citations_valid": all(_source_text(corpus, c.source, texts) is not None and
                                _source_text(corpus, c.source, texts)[c.start:c.end] == c.quote
@@ -94,24 +105,31 @@ def checks(case: Case, result: Answer | None, corpus: Path,
         "sentences_supported": (bool(pieces) and not unmarked and all(
             any(n in quotes and supports(quotes[n], s) for n in ns) for s, ns in pieces))
         if answered else None,
-        "retrieval_hit": any(s in case.sources for s in retrieved) if case.sources else None,
+        "retrieval_hit": any(s in case.sources for s in retrieved)
+        if case.sources and retrieved else None,
         "source_cited": any(c.source in case.sources for c in cites)
         if case.sources and answered else None,
     }
 
 
+def _comparable(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
 def _source_text(corpus: Path, source: str, texts: dict[str, str | None]) -> str | None:
+    """The file's text as citations index it; None when it is gone or unreadable."""
     if source not in texts:
         try:
             texts[source] = read_text(corpus / source)
-        except (OSError, ValueError):
+        except (LoadError, OSError, ValueError):
             texts[source] = None
     return texts[source]
 
 
 def _first_rank(case: Case, retrieved: list[dict]) -> int | None:
-    """1-based rank of the first retrieved passage from `sources`, 0 if none, None if no sources."""
-    if not case.sources:
+    """1-based rank of the first retrieved passage from `sources`, 0 if none; None without
+    `sources`, or when nothing was retrieved (a refusal, an empty question)."""
+    if not case.sources or not retrieved:
         return None
     return next((i for i, p in enumerate(retrieved, start=1) if p["source"] in case.sources), 0)
 
@@ -177,6 +195,9 @@ def _percentile(values: list[float], q: int) -> float | None:
     return round(values[min(len(values) - 1, max(0, -(-q * len(values) // 100) - 1))], 1)
 
 
+NUMERIC = frozenset(k for k in metrics([]) if k != "confusion")  # what a threshold may name
+
+
 def gate(summary: dict, under: list[str], over: list[str]) -> list[str]:
     """The failed thresholds, as messages; empty when every one is met."""
     failed = []
@@ -191,41 +212,55 @@ def gate(summary: dict, under: list[str], over: list[str]) -> list[str]:
 
 
 def _threshold(spec: str) -> tuple[str, float]:
-    name, sep, value = spec.partition("=")
+    name, _, value = spec.partition("=")
+    name = name.strip()
     try:
-        return name.strip(), float(value)
+        number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected METRIC=NUMBER, got {spec!r}") from None
+    parts = name.split(".")
+    metric_ok = parts[-1] in NUMERIC and (
+        len(parts) == 1 or (len(parts) >= 3 and parts[0] in ("overall", "by_category",
+                                                              "by_expect")))
+    if not metric_ok or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(
+            f"{spec!r}: not a metric of summary.json with a finite number "
+            f"(metrics: {', '.join(sorted(NUMERIC))})")
+    return name, number
 
 
 def _lookup(summary: dict, name: str):
-    node = summary if "." in name else summary["overall"]
-    for part in name.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(name)
-        node = node[part]
-    return node
+    """The metric at `name` ("decision_accuracy", "by_category.slang.decision_accuracy");
+    None when the group has no such case."""
+    if "." not in name:
+        return summary["overall"][name]
+    group, _, metric = name.rpartition(".")
+    head, _, key = group.partition(".")
+    node = summary.get(head, {}).get(key) if head != "overall" else summary["overall"]
+    return node.get(metric) if node else None
 
 
 def main(argv: list[str] | None = None, *, settings: Settings | None = None,
          engine: Engine | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = settings or get_settings()
     try:
+        settings = settings or get_settings()
         cases, errors = read_cases(args.cases)
-        for spec in args.fail_under + args.fail_over:
-            _threshold(spec)
-        wrong_way = [s for s in args.fail_under if _threshold(s)[0] in LOWER_IS_BETTER]
-        if wrong_way:
-            raise argparse.ArgumentTypeError(
-                f"{wrong_way[0]}: lower is better for this metric; use --fail-over")
-    except (CaseError, argparse.ArgumentTypeError) as exc:
+        _check_thresholds(args)
+    except (CaseError, argparse.ArgumentTypeError, ValidationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
+    if not cases:
+        print(f"error: no well-formed case in {args.cases}", file=sys.stderr)
+        return 2
     try:
         engine = engine or Engine(settings)
+        engine.retriever.refresh(force=True)
+        if not engine.retriever.lexical.chunks:
+            raise StoreError(f"the store in {settings.data_dir} holds no documents: "
+                             "run `python -m ingest` first")
     except (StoreError, EmbeddingModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -237,15 +272,25 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None,
     except OSError as exc:
         print(f"error: cannot write the results: {exc}", file=sys.stderr)
         return 2
-    try:
-        failed = gate(summary, args.fail_under, args.fail_over)
-    except KeyError as exc:
-        print(f"error: no metric {exc} in summary.json", file=sys.stderr)
-        return 2
+    failed = gate(summary, args.fail_under, args.fail_over)
     print(_headline(summary))
     for message in failed:
         print(f"FAILED: {message}", file=sys.stderr)
     return 1 if failed else (2 if errors else 0)
+
+
+def _check_thresholds(args) -> None:
+    """Every threshold names a metric, and lower-is-better ones use --fail-over."""
+    for spec in args.fail_under + args.fail_over:
+        _threshold(spec)
+    for spec in args.fail_under:
+        if _threshold(spec)[0].rpartition(".")[2] in LOWER_IS_BETTER:
+            raise argparse.ArgumentTypeError(
+                f"{spec}: lower is better for this metric; use --fail-over")
+    for spec in args.fail_over:
+        if _threshold(spec)[0].rpartition(".")[2] not in LOWER_IS_BETTER:
+            raise argparse.ArgumentTypeError(
+                f"{spec}: higher is better for this metric; use --fail-under")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -267,6 +312,7 @@ def _run_all(engine: Engine, cases: list[Case], corpus: Path, contexts: dict) ->
     from tqdm import tqdm
 
     texts: dict[str, str | None] = {}
+    engine.answer("What do the documents cover?")  # untimed: loads and warms the caches
     return [run_case(engine, case, corpus, texts, contexts)
             for case in tqdm(cases, desc="evaluating", unit="case", file=sys.stderr,
                              disable=None)]

@@ -30,7 +30,7 @@ FEATURES = ("semantic", "lexical", "unknown")  # then the question vector
 MIN_OVERLAP = 0.9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QuestionPrior:
     model: str  # the embedding model the question vectors came from
     chunks: frozenset[str]  # ids of the chunks it was fitted on
@@ -45,11 +45,13 @@ class QuestionPrior:
         """The saved prior, or None when there is none (or it cannot be read)."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(raw["model"], frozenset(raw["chunks"]), np.array(raw["mean"]),
-                       np.array(raw["scale"]), np.array(raw["weights"]), float(raw["bias"]),
-                       raw.get("fitted_on", ""))
+            prior = cls(raw["model"], frozenset(raw["chunks"]), np.array(raw["mean"], dtype=float),
+                        np.array(raw["scale"], dtype=float), np.array(raw["weights"], dtype=float),
+                        float(raw["bias"]), raw.get("fitted_on", ""))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        sizes = {prior.mean.shape, prior.scale.shape, prior.weights.shape}
+        return prior if len(sizes) == 1 and prior.weights.ndim == 1 else None
 
     def save(self, path: Path = PRIOR_FILE) -> None:
         path.write_text(json.dumps({

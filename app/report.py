@@ -131,7 +131,8 @@ def _malformed(summary: dict) -> str:
             f"{escape('; '.join(lines))}</span>") if lines else ""
 
 
-def ragas_rows(cases: list[Case], rows: list[dict], texts: dict[str, str]) -> list[dict]:
+def ragas_rows(cases: list[Case], rows: list[dict],
+               texts: dict[tuple[str, int, int], str]) -> list[dict]:
     """RAGAS single-turn samples: question, retrieved passage texts, answer, reference."""
     reference = {c.id: c.reference or "" for c in cases}
     return [{"user_input": r["question"],

@@ -9,8 +9,10 @@ Two rules, both logistic regressions with the classes weighted equally:
   question's embedding, standardized. `--write` saves it to `app/answerability.json`
   with the ids of the chunks it was fitted on.
 
-Both are reported with 5-fold cross-validated accuracy. This script never reads the
-test questions (`eval/questions.jsonl`).
+Both are reported with 5-fold cross-validated accuracy. The test questions
+(`eval/questions.jsonl`) are read only to leave out any tuning case that nearly
+repeats one (cosine >= `NEAR_COPY`): the prior sees question embeddings, so a near
+copy would let it remember a test answer.
 
     python eval/calibrate.py [--cases eval/tuning.jsonl] [--write] [-v]
 """
@@ -34,7 +36,9 @@ from ingest.settings import Settings
 HERE = Path(__file__).resolve().parent
 # L2 penalty of the prior: light on the judge's figures, heavier on the 384 vector columns,
 # so the question's embedding shifts the decision rather than making it (5-fold CV).
-PRIOR_L2 = np.r_[[0.001] * len(FEATURES), [0.1] * 384]
+PRIOR_L2 = (0.001, 0.1)  # (each figure, each vector column)
+NEAR_COPY = 0.95
+TEST_CASES = HERE / "questions.jsonl"
 
 
 def collect(cases: list[dict], engine: Engine) -> list[tuple[dict, np.ndarray, str, str]]:
@@ -48,6 +52,16 @@ def collect(cases: list[dict], engine: Engine) -> list[tuple[dict, np.ndarray, s
         if passages:
             out.append((scores, vector, case["expect"], case["id"]))
     return out
+
+
+def without_near_copies(cases: list[dict], engine: Engine) -> list[dict]:
+    """`cases` minus those whose question nearly repeats a test question."""
+    test = [json.loads(line)["question"] for line in TEST_CASES.read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    vectors = engine.encoder.encode_texts([c["question"] for c in cases])
+    near = (vectors @ engine.encoder.encode_texts(test).T).max(axis=1) >= NEAR_COPY
+    print(f"left out {int(near.sum())} tuning cases that nearly repeat a test question")
+    return [c for c, copy in zip(cases, near) if not copy]
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, l2=0.01, steps: int = 50) -> np.ndarray:
@@ -98,11 +112,13 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"save the prior to {PRIOR_FILE}")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args()
-    cases = [json.loads(line) for line in args.cases.read_text().splitlines() if line.strip()]
+    cases = [json.loads(line) for line in args.cases.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=HERE.parent / "corpus", data_dir=Path(tmp))
         ingest(settings)
         engine = Engine(settings)
+        cases = without_near_copies(cases, engine)
         rows = collect(cases, engine)
         chunk_ids = {c.id for c in engine.retriever.lexical.chunks}
     y = np.array([1.0 if r[2] == "answer" else 0.0 for r in rows])
@@ -113,10 +129,11 @@ def main() -> None:
           f"accuracy {accuracy(scalars, y, w):.3f}, cross-validated "
           f"{cross_validated(scalars, y, 0.01):.3f}")
     full = np.array([features(r[0], r[1]) for r in rows])
+    l2 = np.r_[[PRIOR_L2[0]] * len(FEATURES), [PRIOR_L2[1]] * (full.shape[1] - len(FEATURES))]
     xs, mean, scale = standardized(full)
-    wp = fit(xs, y, l2=PRIOR_L2)
+    wp = fit(xs, y, l2=l2)
     print(f"question prior: accuracy {accuracy(xs, y, wp):.3f}, cross-validated "
-          f"{cross_validated(full, y, PRIOR_L2):.3f}")
+          f"{cross_validated(full, y, l2):.3f}")
     if args.write:
         QuestionPrior(settings.embedding_model, frozenset(chunk_ids), mean, scale, wp[:-1],
                       float(wp[-1]), f"{args.cases.name}: {len(rows)} cases").save()

@@ -92,3 +92,44 @@ def test_csv_uses_the_same_columns_with_bar_separated_lists(tmp_path):
 def test_an_unreadable_file_is_one_clear_error(tmp_path):
     with pytest.raises(CaseError, match="cannot read"):
         read_cases(tmp_path / "missing.jsonl")
+
+
+def test_line_separators_inside_a_question_do_not_split_the_line(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps({"id": "u", "question": "What is\u2028SERT?"}, ensure_ascii=False)
+                    + "\r\n" + json.dumps({"id": "v", "question": "Why?"}) + "\n", encoding="utf-8")
+    cases, errors = read_cases(path)
+    assert errors == [] and [c.id for c in cases] == ["u", "v"]
+    assert cases[0].question == "What is\u2028SERT?"
+
+
+def test_deep_nesting_is_a_bad_line_not_a_crash(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "d", "question": "Q?", "x": ' + "[" * 100_000 + "\n"
+                    + json.dumps({"id": "ok", "question": "Q?"}) + "\n", encoding="utf-8")
+    cases, errors = read_cases(path)
+    assert [c.id for c in cases] == ["ok"] and errors[0].startswith("cases.jsonl:1: bad JSON")
+
+
+def test_csv_text_cells_starting_with_a_bracket_and_multiline_cells(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('id,question,reference,must_include\n'
+                    'b1,"[Draft] What is\nSERT?",[citation needed] a transporter,transporter\n',
+                    encoding="utf-8")
+    [case], errors = read_cases(path)
+    assert errors == []
+    assert case.question == "[Draft] What is\nSERT?"
+    assert case.reference == "[citation needed] a transporter"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"id": "e", "question": "Q?", "must_include": [[]]}, "empty group"),
+    ({"id": "e", "question": "Q?", "must_include": [""]}, "empty"),
+    ({"id": "e", "question": "Q?", "accept": ["maybe"]}, 'unknown decision "maybe" in "accept"'),
+    ({"id": True, "question": "Q?"}, '"id" must be a non-empty string'),
+])
+def test_more_bad_fields_are_named(tmp_path, bad, message):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [bad])
+    _, [error] = read_cases(path)
+    assert message in error

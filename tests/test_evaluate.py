@@ -4,6 +4,7 @@ on the real engine (malformed lines, CSV, the RAGAS export, the gate)."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 
@@ -89,8 +90,11 @@ def test_gate_fails_below_under_and_above_over_thresholds():
     assert gate(s, ["refusal_recall=1"], []) == ["refusal_recall: no case to measure it"]
     assert gate(s, ["by_category.c.decision_accuracy=0.6"], []) == [
         "by_category.c.decision_accuracy = 0.5 is below 0.6"]
-    with pytest.raises(KeyError):
-        gate(s, ["no_such_metric=1"], [])
+    assert gate(s, ["by_category.nope.decision_accuracy=0.6"], []) == [
+        "by_category.nope.decision_accuracy: no case to measure it"]
+    for bad in ("no_such_metric=1", "confusion=1", "by_category.c=0.5", "decision_accuracy=nan"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            gate(s, [bad], [])
 
 
 # --- checks on hand-made answers over a real file ------------------------------------------
@@ -184,10 +188,10 @@ def test_a_run_writes_results_summary_and_report(run, tmp_path):
     summary = json.loads((tmp_path / "out/summary.json").read_text())
     assert summary["overall"]["decision_accuracy"] == 1.0
     assert summary["overall"]["refusal_recall"] == 1.0
-    assert summary["malformed_lines"] == [m for m in summary["malformed_lines"] if ":5:" in m]
+    assert len(summary["malformed_lines"]) == 1 and ":5: bad JSON" in summary["malformed_lines"][0]
     html = (tmp_path / "out/report.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
-    assert "<svg" in html and "Failing cases" in html
+    assert html.count("<rect") == 3  # a bar per category with an expected decision
 
 
 def test_csv_input_and_the_ragas_export(run, tmp_path):
@@ -221,6 +225,8 @@ def test_the_gate_sets_the_exit_status(run, tmp_path):
     assert status == 1 and "FAILED: latency_p50_ms" in printed.err
     status, printed = run(cases, "--out", out, "--fail-under", "nonsense")
     assert status == 2 and "METRIC=NUMBER" in printed.err
+    status, printed = run(cases, "--out", out, "--fail-over", "decision_accuracy=0.5")
+    assert status == 2 and "use --fail-under" in printed.err
 
 
 def test_an_unwritable_output_folder_is_a_clear_error(run, tmp_path):
@@ -229,3 +235,55 @@ def test_an_unwritable_output_folder_is_a_clear_error(run, tmp_path):
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     status, printed = run(cases, "--out", tmp_path / "file" / "out")
     assert status == 2 and "cannot write the results" in printed.err
+
+
+def test_failing_cases_come_first_in_the_report(tmp_path):
+    from app.report import write_report
+    rows = [row("answer", "answer", category="fine"), row("answer", "decline", category="bad")]
+    rows[0]["id"], rows[1]["id"] = "passes", "fails"
+    for r in rows:
+        r.update(answer="a", reason="r", question="q")
+    write_report(tmp_path / "r.html", summarize(rows), rows)
+    html = (tmp_path / "r.html").read_text()
+    assert html.index("fails ·") < html.index("passes ·")
+    assert html.index("Failing cases (1)") < html.index("fails ·") < html.index("Passing cases (1)")
+
+
+def test_a_vanished_corpus_file_fails_its_citations_not_the_run(corpus):
+    case = Case("c", "q", 1, expect="answer")
+    result = answer("MDMA raises serotonin. [1]", [cite(1, 0, 24)])
+    (corpus / "a.txt").write_text("", encoding="utf-8")  # emptied after ingest: LoadError
+    assert checks(case, result, corpus, {})["citations_valid"] is False
+    (corpus / "a.txt").unlink()
+    assert checks(case, result, corpus, {})["citations_valid"] is False
+
+
+def test_must_include_ignores_markers_case_and_unicode_form(corpus):
+    case = Case("c", "q", 1, must_include=[["CAFÉ"]])
+    text = "Cafe\u0301 raises serotonin. [1]"  # é written as e + combining accent
+    assert checks(case, answer(text, [cite(1, 0, 24)]), corpus, {})["must_include"] is True
+    case = Case("c", "q", 1, must_include=[["1"]])
+    assert checks(case, answer("MDMA raises serotonin. [1]", [cite(1, 0, 24)]),
+                  corpus, {})["must_include"] is False
+
+
+def test_nothing_retrieved_is_not_a_retrieval_miss(corpus):
+    case = Case("c", "q", 1, expect="refuse", sources=["a.txt"])
+    refused = Answer("q", Decision.REFUSE, "no", reason="personal_use")
+    assert checks(case, refused, corpus, {})["retrieval_hit"] is None
+
+
+def test_an_empty_case_file_or_an_empty_store_is_a_clear_error(run, engine, tmp_path, embeddings):
+    from app.answer import Engine
+    from ingest.settings import Settings
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    status, printed = run(empty, "--out", tmp_path / "out")
+    assert status == 2 and "no well-formed case" in printed.err
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(CASES[1]), encoding="utf-8")
+    settings = Settings(corpus_dir=tmp_path, data_dir=tmp_path / "nothing")
+    status = main([str(cases), "--out", str(tmp_path / "out")], settings=settings,
+                  engine=Engine(settings, embeddings=embeddings))
+    assert status == 3

@@ -3,6 +3,8 @@ on, and the engine falls back to the corpus-agnostic rule anywhere else."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -41,13 +43,19 @@ def test_a_missing_or_broken_file_means_no_prior(tmp_path):
     assert QuestionPrior.load(tmp_path / "none.json") is None
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     assert QuestionPrior.load(tmp_path / "bad.json") is None
+    raw = json.loads(PRIOR_FILE.read_text(encoding="utf-8"))
+    raw["weights"] = raw["weights"][:-5]  # truncated: would fail on every question
+    (tmp_path / "short.json").write_text(json.dumps(raw), encoding="utf-8")
+    assert QuestionPrior.load(tmp_path / "short.json") is None
 
 
 def test_save_and_load_round_trip(prior, tmp_path):
     prior.save(tmp_path / "p.json")
     again = QuestionPrior.load(tmp_path / "p.json")
     assert again.chunks == prior.chunks and again.model == prior.model
-    assert np.allclose(again.weights, prior.weights, atol=1e-6)
+    for name in ("weights", "mean", "scale"):
+        assert np.allclose(getattr(again, name), getattr(prior, name), atol=1e-6)
+    assert again.bias == pytest.approx(prior.bias, abs=1e-6)
 
 
 def test_the_engine_uses_it_on_the_default_corpus(engine):
