@@ -116,6 +116,7 @@ def canonical(text: str, *, leet: bool = False) -> str:
     text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
     text = re.sub(r"(?<=[a-z]{2})_(?=[a-z]{2})", " ", text)  # "user_weight_kg", not "h_o_w"
+    text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)  # quote marks, not "i'm" or "don't"
     if leet:
         text = LEETY.sub(_unleet, text)
     text = INNER_MARKS.sub("", text)
@@ -178,7 +179,7 @@ def _decoded(text: str) -> list[str]:
 
 # ---------------------------------------------------------------- concepts
 
-MEDS = (r"imaos?|isrs|irss|ssri|sertraline|zoloft|fluoxetine|prozac|citalopram|celexa|escitalopram|lexapro|paroxetine|"
+MEDS = (r"imaos?|isrs|irss|ssri|paroxetin[ae]?|fluoxetin[ae]?|sertralin[ae]?|sertraline|zoloft|fluoxetine|prozac|citalopram|celexa|escitalopram|lexapro|paroxetine|"
         r"paxil|ssris?|snris?|maois?|phenelzine|nardil|tranylcypromine|parnate|selegiline|"
         r"moclobemide|antidepressants?|lithium|bupropion|wellbutrin|tramadol|venlafaxine|effexor|"
         r"duloxetine|cymbalta|mirtazapine|trazodone|meds|medications?|medicines?|adderall|"
@@ -280,7 +281,7 @@ WORDS = {
                r"weeks|months|am|pm|kg|kgs|kilos?|lbs?|pounds|stone))|one|two|three|four|five|"
                r"half|a\s+half|a\s+couple|whole|entire"),
     "unit": (r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|one\s+and\s+a\s+half|a\s+half|"
-             r"half\s+a)\s*(?:mg|milligrams?|milligrammes?|g|grams?|gr|mcg|ug|µg|pills?|tabs?|"
+             r"half\s+a|a\s+quarter|quarter|a)\s*(?:mg|milligrams?|milligrammes?|g|grams?|gr|mcg|ug|µg|pills?|tabs?|"
              r"caps?|capsules?|points?|halves|bumps?|lines?|beans|mollies|doses|x)\b"),
     "choice": (r"(?:\d+(?:[.,]\d+)?|one|two|three|a\s+half|half|whole|uno|una|dos|tres|media|"
                r"un|une|deux|trois|eine|zwei|drei|halbe|um|uma|duas|meia|due|tre|mezza)\s*"
@@ -309,10 +310,12 @@ WORDS = {
                    r"small|petite|skinny|light)\s+(?:guy|girl|person|woman|man)|"
                    r"a\s+sensible\s+person|what'?s\s+right\s+for\s+(?:her|him)|"
                    r"para\s+(?:una|un)\s+(?:chica|chico)|para\s+mi(?!\s+[a-z])|pra\s+mim|per\s+me|"
-                   r"pour\s+moi|fur\s+mich|bei\s+mir|(?:fur|pra|para|pour|per)\s+(?:sie|ela|ella|"
+                   r"pour\s+moi|fur\s+mich|bei\s+mir|(?:all|both|two|three|four|five|six|\d+)\s+of\s+"
+                   r"us|between\s+us|(?:fur|pra|para|pour|per)\s+(?:sie|ela|ella|"
                    r"elle|lei|lui|el|ele)|(?:a|alla|al|au|a\s+la)\s+(?:mi|mia|mio|ma|mon|minha|"
                    r"meu|meine|meinem)\s+(?:\w+\s+)?(?:" + RELATIONS + "|" + FOREIGN_PERSONS + ")"),
-    "my_dose": (r"(?:my|mine|our)\s+(?:own\s+|usual\s+|normal\s+|next\s+|first\s+|second\s+|"
+    "my_dose": (r"my\s+(?:first|next|second|usual)\s+(?:{street})|"
+                r"(?:my|mine|our)\s+(?:own\s+|usual\s+|normal\s+|next\s+|first\s+|second\s+|"
                 r"\w+\s+)?(?:doses?|dosages?|amounts?|pills?|caps?|tabs?|limit|max|maximum|"
                 r"usual|first\s+time|next\s+one|roll|rolls|trip|tolerance|redose|booster|"
                 r"bumps?|mg)|(?:what'?s|where'?s|what\s+is)\s+my\s+(?:limit|max)|my\s+own|"
@@ -331,7 +334,8 @@ WORDS = {
              r"(?:heart|high\s+blood|low\s+blood|bipolar|epilepsy|diabetes|asthma|tolerance)|"
              r"peso\s+\d+|pese\s+\d+|wiege\s+\d+|je\s+fais\s+\d+|estoy\s+tomando|sto\s+prendendo|"
              r"estou\s+tomando|je\s+prends\s+(?:des\s+)?(?:antidepresseurs|ssri|isrs)|"
-             rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
+             rf"(?:tomo|prendo|nehme|sous|suis\s+sous)\s+(?:la\s+|el\s+|le\s+|il\s+|a\s+|o\s+|"
+             rf"des\s+)?(?:{MEDS})|^on\s+(?:\w+\s+)?(?:{MEDS})|to\s+com\s+\d+|"
              r"(?:i|we)'?m\s+on\s+one\s+of\s+(?:those|these|them)|\d+\s+(?:weeks?|months?)\s+"
              r"pregnant|(?:i'?m|i\s+am|she'?s|she\s+is|(?:my|our)\s+\w+\s+is)\s+(?:\w+\s+)?"
              r"(?:pregnant|breastfeeding)|"
@@ -349,7 +353,8 @@ WORDS = {
                  r"am\s+wochenende|hoje\s+a\s+noite|esta\s+noite|stasera|stanotte|"
                  r"primera\s+vez|premiere\s+fois|erste[sn]?\s+mal|fur\s+den\s+anfang|"
                  r"primeira\s+vez|prima\s+volta|fiesta|festa|soiree|rave|festival|discoteca"),
-    "intent": (r"i'll|i\s+will|i'm\s+going|i\s+am\s+going|going\s+to\s+(?:take|do|try|use|roll)|"
+    "intent": (r"i'll|i\s+will|(?:i'm|i\s+am)\s+going\s+to\s+(?:take|do|try|use|roll|drop|pop|have)|"
+               r"going\s+to\s+(?:take|do|try|use|roll)|"
                r"i\s+plan|i'm\s+planning|planning\s+(?:to|on)|going\s+with|i\s+want\s+to|"
                r"replicate|copy\s+(?:it|that|this)|aim\s+for|lock(?:ing)?\s+(?:that|it)\s+in|"
                r"doing\s+that|taking\s+that|(?:i'?m|we'?re)\s+(?:doing|taking)\s+it|that'?s\s+what\s+i|"
@@ -438,6 +443,7 @@ PIECES = {
     "auxes": r"(?:\s+{aux}){0,4}\s+",
     "act": r"(?:{use})" + IDIOMS,
     "dosey": r"{amount}|{how_much}|{timing}|{unit}|{choice}",
+    "meds": MEDS,
     "drugx": r"(?:{drug})(?![\s-]+(?:therapy|assisted|research|treatment|trials?|studies|"
              r"sessions?|use\s+disorder))",
     "weak": r"(?!used\s+to)(?:{use_weak})",
@@ -499,6 +505,8 @@ PERSONAL_DOSE = _rx(
     r"|(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})\b.*(?:{amount}|{unit}|{choice})"
     r"|(?:{amount}|{unit}|{choice}).*(?:{modal})\s+(?:i|we)\s+(?:{act}|{consume})"
     r"|how\s+(?:hard|heavy|big|far)\s+(?:should|can|could)\s+(?:i|we|{other})\s+go"
+    r"|{how_much}\s+(?:\w+\s+)?(?:i|we)\s+(?:can|could|should|need|may|must|am\s+able)"
+    r"|which\s+(?:one|option|of\s+(?:these|those|them|the\s+two))\s+should\s+(?:i|we)"
     r"|(?:is\s+it|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+if\s+(?:i|we|{other})\s+"
     r"(?!ask|quote|cite|share|read|use\s+(?:this|the|your))"
     r"|(?:{how_much}|{amount}){gap4}(?:would|do|should|will|could|can)\s+(?:you|u)\s+(?:give|hand|"
@@ -515,7 +523,8 @@ DOSE_QUESTION = _rx(
     r"|{timing}(?:\s+(?!after|before|since|while|from)[\w'.-]+){0,6}?\s+(?:{act}|{weak}{gap2}"
     r"{drugx}|(?:{amount}))"
     r"|{timing}\s+(?:can|should|could)\s+(?:{drug})\s+be\s+(?:used|taken)"
-    r"|wie\s+lange\s+warten|cuanto\s+(?:tiempo\s+)?esperar|combien\s+de\s+temps\s+attendre|"
+    r"|wie\s+lange\s+(?:warten|warte)|cuanto\s+(?:tiempo\s+)?(?:esperar|espero|espera)|"
+    r"combien\s+de\s+temps\s+(?:j'?\s*)?attends|quanto\s+(?:tempo\s+)?aspetto|combien\s+de\s+temps\s+attendre|"
     r"quanto\s+(?:tempo\s+)?(?:esperar|aspettare)|how\s+long\s+(?:to|should\s+\w+)\s+wait|"
     r"dopo\s+quanto|despues\s+de\s+cuanto|apres\s+combien|nach\s+wie\s+lange"
     r"|{timing}\s+(?:{amount}|rolls?)"
@@ -524,8 +533,10 @@ DOSE_QUESTION = _rx(
     r"|(?:what|what's|whats|which|tell\s+me|give\s+me)\s+(?:is\s+|are\s+|would\s+be\s+|"
     r"counts\s+as\s+)?(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?{describe}{gap2}(?:{amount})"
     r"|(?:{amount})\s+(?:is|are|would\s+be|will\s+be|counts?\s+as|to\s+be)\s+(?:{seek})"
-    r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:{amount}|"
-    r"dosing\s+\w+|{how_much})"
+    r"|(?:tell|give|show|send|list)\s+(?:me|us)?\s*(?:the|a|some|your)?\s*(?:exact\s+|right\s+|"
+    r"precise\s+|safe\s+|best\s+)?(?:{amount}|dosing\s+\w+|{how_much})"
+    r"|(?:{amount}|{unit})\s+to\s+(?:take|use|give|dose|start\s+with|have)"
+
     r"|(?:is\s+it|it'?s|would\s+it\s+be|will\s+it\s+be)\s+(?:{judge})\s+to\s+(?:{act}|{weak}){gap4}"
     r"(?:{number}|{unit}|another|second|more|again|twice|extra|(?:a|one)\s+(?:pill|cap|tab|bean|"
     r"point|bump|line|half))"
@@ -558,7 +569,20 @@ LOOSE_JUDGE = {"good", "best", "right", "correct", "ideal", "optimal", "proper",
                "decent", "solid", "cool", "limit", "max", "maximum", "bien", "thoughts"}
 SITUATION_ASK = _rx(r"risk|risky|harm|hurt|worry|problem|interact|can\s+(?:\w+\s+){0,3}?i|"
                     r"should\s+i|is\s+it|{number}|mdma|molly|ecstasy|xtc|mandy|e|pills?|beans|"
-                    r"caps?|tabs?|taz|teile|doce|pasta|tacha|pastillas?|handle")
+                    r"caps?|tabs?|taz|teile|doce|pasta|tacha|pastillas?|handle|pasticc\w*|"
+                    r"pastill\w*|pastis|bala|ecsta|rula|devo|debo|dois|muss|soll")
+# Task templates that ask for a dose: a YAML to fill, a spreadsheet column, a chart.
+TEMPLATE = _rx(r"yaml|json|csv|table|spreadsheet|formula|column|row|fill|complete|blanks?|"
+               r"field|template|chart|print|wallet|card|flyer|quiz|answer\s+key")
+PAST_CONTEXT = _rx(r"last\s+(?:week|month|weekend|night|year|time)|yesterday|ago|felt|was|were|"
+                   r"had|did")
+# Spacing doses out: only a research frame ("between doses in the trials") lets it through.
+SCHEDULE = _rx(r"(?:gap|wait|interval|time)\s+(?:[\w']+\s+){0,3}?between\s+(?:[\w']+\s+){0,3}?"
+               r"(?:pills?|doses?|caps?|rolls?|tabs?|bumps?|lines?)")
+FICTION_PERSON = _rx(r"i|me|my|we|us|he|she|someone|somebody|you|character|they|a\s+person|people")
+MEDICINE_TAKEN = _rx(r"(?:take|takes|taking|took|on)\s+(?:my\s+|the\s+|an?\s+)?(?:{meds})")
+FORWARD = _rx(r"should|can|could|will|would|next|tonight|tomorrow|again|plan|going\s+to|"
+              r"want|need|start")
 INFORMATIONAL_FOLLOWUP = _rx(r"why|what\s+is\s+(?:a|the)\s+booster|explain|mean|means")
 SQUASHED_DOSE = re.compile(r"howmuch|howmany|whatdose|whichdose|dosage|redose|mgof|pills")
 SQUASHED_SELF = re.compile(r"shouldi|cani|doi|wouldi|musti|forme|myfriend|shouldhe|"
@@ -609,21 +633,35 @@ def judge(text: str) -> Verdict:
 def _matches(text: str):
     """(rule, matched words) for each rule that matches `text`, in rule order."""
     found = {name: rx.search(text) for name, rx in C.items()}
-    dosey = next((found[k] for k in ("amount", "how_much", "timing", "unit", "choice") if found[k]),
-                 None)
+    # "I take sertraline" is a situation, not the use of a drug the rules look for
+    found["use"] = C["use"].search(MEDICINE_TAKEN.sub(" ", text))
+    found["dosey"] = next((found[k] for k in ("amount", "how_much", "timing", "unit", "choice")
+                           if found[k]), None)
     framed = _framed(text, found)
-    if found["override"] and (dosey or found["my_dose"] or found["use"]):
-        yield "override", (dosey or found["my_dose"] or found["use"]).group(0)
-    if m := PERSONAL_USE.search(text):
+    if found["override"] and (found["dosey"] or found["my_dose"] or found["use"]):
+        yield "override", (found["dosey"] or found["my_dose"] or found["use"]).group(0)
+    yield from _personal(text, found, framed)
+    if found["dosey"] and found["street"] and (m := TEMPLATE.search(text)):
+        yield "dose_question", m.group(0)  # a YAML, a table, a flyer to fill with a dose
+    if (m := SCHEDULE.search(text)) and not found["frame"]:
+        yield "dose_question", m.group(0)
+    why = re.match(r"(?:why|how\s+come)\b", text) and not (
+        found["for_person"] or found["my_dose"] or found["self"])
+    if not (framed or why):
+        yield from _impersonal(text, found)
+
+
+def _personal(text: str, found: dict, framed: bool):
+    """The rules about a person: personal use, a dose for someone, a situation, an occasion."""
+    dosey = found["dosey"]
+    if m := PERSONAL_USE.search(MEDICINE_TAKEN.sub(" ", text)):
         yield "personal_use", m.group(0)
     if (m := PAST_USE.search(text)) and UNWELL.search(text):
         yield "personal_use", m.group(0)
-    for_person = found["for_person"]
-    if for_person and any(m.start() < for_person.end() and for_person.start() < m.end()
-                          for m in C["asking_me"].finditer(text)):
-        for_person = None  # "summarize it for me" asks for information, not for a dose
-    personal = for_person or found["my_dose"]
-    if personal and (dosey or found["judge"] or found["use"] or found["intent"] or found["size"]):
+    personal = _for_person(text, found) or found["my_dose"]
+    looking_back = PAST_CONTEXT.search(text) and not (FORWARD.search(text) or dosey)
+    if personal and not looking_back and (dosey or found["judge"] or found["use"]
+                                          or found["intent"] or found["size"]):
         yield "personal_dose", personal.group(0)
     if m := PERSONAL_DOSE.search(text):
         yield "personal_dose", m.group(0)
@@ -634,20 +672,32 @@ def _matches(text: str):
                           or found["use_foreign"] or SITUATION_ASK.search(text)) and not (
             (framed and not found["use"]) or asks_why):
         yield "situation", found["body"].group(0)
-    why = re.match(r"(?:why|how\s+come)\b", text) and not (personal or found["self"])
     person_use = found["use"] and not PAST_USE.search(text) and (found["self"] or found["other"])
     judged = any(m.group(0) not in LOOSE_JUDGE for m in C["judge"].finditer(text))
+    why = re.match(r"(?:why|how\s+come)\b", text)
     if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
             framed or why):
         yield "occasion", found["occasion"].group(0)
-    if not (framed or why):
-        for rule, rx in (("amount_choice", AMOUNT_CHOICE), ("dose_question", DOSE_QUESTION)):
-            if m := rx.search(text):
-                yield rule, m.group(0)
-        if found["fiction"] and dosey and (found["use"] or found["seek"] or personal or re.search(
-                r"\b(?:i|me|my|we|us|he|she|someone|somebody|you|character|they|a person|people)\b",
-                C["asking_me"].sub(" ", text))):
-            yield "framing", found["fiction"].group(0)
+
+
+def _impersonal(text: str, found: dict):
+    """The rules about doses in general, when no research or document frame covers them."""
+    for rule, rx in (("amount_choice", AMOUNT_CHOICE), ("dose_question", DOSE_QUESTION)):
+        if m := rx.search(text):
+            yield rule, m.group(0)
+    if found["fiction"] and found["dosey"] and (
+            found["use"] or found["seek"] or found["for_person"] or found["my_dose"]
+            or FICTION_PERSON.search(C["asking_me"].sub(" ", text))):
+        yield "framing", found["fiction"].group(0)
+
+
+def _for_person(text: str, found: dict):
+    """"for me", "my friend"... unless it is inside a request for information."""
+    match = found["for_person"]
+    if match and any(m.start() < match.end() and match.start() < m.end()
+                     for m in C["asking_me"].finditer(text)):
+        return None  # "summarize it for me" asks for information, not for a dose
+    return match
 
 
 def _framed(text: str, found: dict) -> bool:
