@@ -99,9 +99,8 @@ def checks(case: Case, result: Answer | None, corpus: Path,
         "decision": decision in case.right_decisions() if case.right_decisions() else None,
         "must_include": all(any(_comparable(alt) in text for alt in group)
                             for group in case.must_include) if case.must_include else None,
-        "citations_valid": all(_source_text(corpus, c.source, texts) is not None and
-                               _source_text(corpus, c.source, texts)[c.start:c.end] == c.quote
-                               for c in cites) if cites else None,
+        "citations_valid": all((_source_text(corpus, c.source, texts) or "")[c.start:c.end]
+                               == c.quote for c in cites) if cites else None,
         "sentences_supported": (bool(pieces) and not unmarked and all(
             any(n in quotes and supports(quotes[n], s) for n in ns) for s, ns in pieces))
         if answered else None,
@@ -220,8 +219,8 @@ def _threshold(spec: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"expected METRIC=NUMBER, got {spec!r}") from None
     parts = name.split(".")
     metric_ok = parts[-1] in NUMERIC and (
-        len(parts) == 1 or (len(parts) >= 3 and parts[0] in ("overall", "by_category",
-                                                              "by_expect")))
+        len(parts) == 1 or (len(parts) == 2 and parts[0] == "overall")
+        or (len(parts) >= 3 and parts[0] in ("by_category", "by_expect")))
     if not metric_ok or not math.isfinite(number):
         raise argparse.ArgumentTypeError(
             f"{spec!r}: not a metric of summary.json with a finite number "

@@ -358,7 +358,7 @@ WORDS = {
                r"i\s+plan|i'm\s+planning|planning\s+(?:to|on)|going\s+with|i\s+want\s+to|"
                r"replicate|copy\s+(?:it|that|this)|aim\s+for|lock(?:ing)?\s+(?:that|it)\s+in|"
                r"doing\s+that|taking\s+that|(?:i'?m|we'?re)\s+(?:doing|taking)\s+it|that'?s\s+what\s+i|"
-               r"it\s+is\s+for\s+me|for\s+saturday|i'm\s+doing|i\s+do\s+\d+|i\s+usually|"
+               r"it\s+is\s+for\s+me|i'm\s+doing|i\s+do\s+\d+|i\s+usually|"
                r"i'll\s+copy|(?:is|'s)\s+my\s+(?:move|plan|call|pick)"),
     "prescribe": (r"(?:what|which)\s+(?:would|do|should)\s+you\s+(?:recommend|suggest|advise|"
                   r"take|do|pick|go\s+with|choose|hand|give)|(?:recommend|suggest|advise|"

@@ -20,7 +20,6 @@ copy would let it remember a test answer.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from app import answer as engine_module
 from app.answer import Engine, _Clock
+from app.cases import Case, read_cases
 from app.prior import FEATURES, PRIOR_FILE, QuestionPrior, features
 from app.query import clean_question, contextualize
 from ingest.index import ingest
@@ -41,24 +41,23 @@ NEAR_COPY = 0.95
 TEST_CASES = HERE / "questions.jsonl"
 
 
-def collect(cases: list[dict], engine: Engine) -> list[tuple[dict, np.ndarray, str, str]]:
+def collect(cases: list[Case], engine: Engine) -> list[tuple[dict, np.ndarray, str, str]]:
     """(judge's figures, question vector, expected decision, case id) per answer/decline case."""
     out = []
     for case in cases:
-        if case.get("expect") not in ("answer", "decline"):
+        if case.expect not in ("answer", "decline"):
             continue
-        query = contextualize(clean_question(case["question"]), case.get("history"))
+        query = contextualize(clean_question(case.question), case.history)
         vector, passages, _, scores = engine._evaluate(query, _Clock())
         if passages:
-            out.append((scores, vector, case["expect"], case["id"]))
+            out.append((scores, vector, case.expect, case.id))
     return out
 
 
-def without_near_copies(cases: list[dict], engine: Engine) -> list[dict]:
+def without_near_copies(cases: list[Case], engine: Engine) -> list[Case]:
     """`cases` minus those whose question nearly repeats a test question."""
-    test = [json.loads(line)["question"] for line in TEST_CASES.read_text(
-        encoding="utf-8").splitlines() if line.strip()]
-    vectors = engine.encoder.encode_texts([c["question"] for c in cases])
+    test = [c.question for c in read_cases(TEST_CASES)[0]]
+    vectors = engine.encoder.encode_texts([c.question for c in cases])
     near = (vectors @ engine.encoder.encode_texts(test).T).max(axis=1) >= NEAR_COPY
     print(f"left out {int(near.sum())} tuning cases that nearly repeat a test question")
     return [c for c, copy in zip(cases, near) if not copy]
@@ -112,8 +111,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"save the prior to {PRIOR_FILE}")
     parser.add_argument("--verbose", "-v", action="store_true")
     args = parser.parse_args()
-    cases = [json.loads(line) for line in args.cases.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    cases, errors = read_cases(args.cases)
+    if errors:
+        raise SystemExit("\n".join(errors))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=HERE.parent / "corpus", data_dir=Path(tmp))
         ingest(settings)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.cases import read_cases  # noqa: E402
 from app.policy import check  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parent / "policy_test.jsonl"
@@ -27,14 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", type=Path, nargs="?", default=DEFAULT)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    lines = args.cases.read_text(encoding="utf-8").splitlines()
-    cases = [json.loads(line) for line in lines if line.strip()]
+    cases, errors = read_cases(args.cases)
+    if errors:
+        raise SystemExit("\n".join(errors))
     rows: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])  # [right, total]
     wrong = []
     for case in cases:
-        verdict = check(case["question"], case.get("history"))
-        right = verdict.refuse == (case["expect"] == "refuse")
-        for key in (case.get("category", "?"), "refuse side" if case["expect"] == "refuse"
+        verdict = check(case.question, case.history)
+        right = verdict.refuse == (case.expect == "refuse")
+        for key in (case.category, "refuse side" if case.expect == "refuse"
                     else "informational side"):
             rows[key][0] += right
             rows[key][1] += 1
@@ -47,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nrefusal recall {refuse[0] / max(refuse[1], 1):.3f}; over-refusal "
           f"{(inform[1] - inform[0]) / max(inform[1], 1):.3f}")
     for case, verdict in wrong if args.verbose else []:
-        print(f"- {case['id']} expect {case['expect']}, got {verdict.rule or 'allow'} "
-              f"({verdict.trigger!r}): {case['question']!r}")
+        print(f"- {case.id} expect {case.expect}, got {verdict.rule or 'allow'} "
+              f"({verdict.trigger!r}): {case.question!r}")
     return 0
 
 

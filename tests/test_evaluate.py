@@ -88,6 +88,7 @@ def test_gate_fails_below_under_and_above_over_thresholds():
     assert gate(s, ["decision_accuracy=0.9"], ["over_refusal_rate=0.1"]) == [
         "decision_accuracy = 0.5 is below 0.9", "over_refusal_rate = 0.5 is above 0.1"]
     assert gate(s, ["refusal_recall=1"], []) == ["refusal_recall: no case to measure it"]
+    assert gate(s, ["overall.decision_accuracy=0.5"], []) == []
     assert gate(s, ["by_category.c.decision_accuracy=0.6"], []) == [
         "by_category.c.decision_accuracy = 0.5 is below 0.6"]
     assert gate(s, ["by_category.nope.decision_accuracy=0.6"], []) == [
