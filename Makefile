@@ -18,7 +18,10 @@ GATE := --fail-under decision_accuracy=0.925 --fail-under refusal_recall=1.0 \
         --fail-over over_refusal_rate=0.05 --fail-over unanswerable_answered_rate=0.1
 GATE_DIR := eval/out
 
-.PHONY: install run test gate bench clean
+# Browser tests drive Debian's chromium; root installs it directly, anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install browser run test gate bench clean
 
 install: $(STAMP)
 
@@ -32,10 +35,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Brings the index up to date (only changed files are embedded), then serves the chat
+# at http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT change that).
 run: install
-	$(PY) -m ingest
+	$(PY) -m app.serve
 
-test: install
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+test: install browser
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory gate
 

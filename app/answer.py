@@ -42,7 +42,7 @@ from app.sentences import Sentence, sentences
 from app.terms import expand_aliases, terms, words
 from ingest.embed import load_embeddings
 from ingest.settings import Settings, get_settings
-from ingest.store import open_store
+from ingest.store import generation, open_store
 
 # Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
 # `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
@@ -99,6 +99,7 @@ class Engine:
         self.embeddings = embeddings or load_embeddings(
             settings.embedding_model, device=settings.embedding_device,
             batch_size=settings.embed_batch_size)
+        self._generation = generation(settings)
         self.retriever = Retriever(open_store(settings), self.embeddings)
         self.encoder = SentenceEncoder(self.embeddings)
         self.question_prior = QuestionPrior.load(PRIOR_FILE)
@@ -115,6 +116,7 @@ class Engine:
             return Answer(question, Decision.REFUSE, policy.REFUSAL, reason=verdict.rule,
                           timings=clock.lap("policy"), trigger=verdict.trigger)
         clock.lap("policy")
+        self.sync()
         query = contextualize(clean_question(question), history)
         vector, passages, scored, scores = self._evaluate(query, clock)
         reason = _reason(scores, bool(passages))
@@ -126,6 +128,17 @@ class Engine:
         text, citations = compose([c.sentence for c in chosen])
         return Answer(question, Decision.ANSWER, text, citations, passages, reason, scores,
                       clock.lap("compose"), query.text)
+
+    def sync(self) -> None:
+        """Reopen the embedded store after another process's ingest changed it (see
+        `ingest.store`); a server store is always current."""
+        if self.settings.chroma_mode != "embedded":
+            return
+        now = generation(self.settings)
+        if now != self._generation:
+            self._generation = now
+            self.retriever.store = open_store(self.settings)
+            self.retriever.refresh(force=True)
 
     def _evaluate(self, query: Query, clock: _Clock):
         """Embed, retrieve and score: (vector, passages, scored sentences, judge's figures)."""
@@ -198,14 +211,29 @@ class Engine:
 
     def _decline_text(self, vector: np.ndarray) -> str:
         """The decline message, suggesting only questions this engine does answer."""
-        facts = self._index_facts()
-        if facts.topics is None:
-            facts.topics = topics(facts.index.chunks)
-            facts.heading_vectors = _embed(self.embeddings, facts.topics.headings)
+        headings = self._answerable_headings(vector, SUGGESTIONS)
+        return decline_text(self._index_facts().topics, headings)
+
+    def example_questions(self, limit: int = 4) -> list[str]:
+        """Questions this engine answers, one per document as far as they go: for a first
+        visit. Empty when the store holds no documents."""
+        self.sync()
+        self.retriever.refresh()
+        titles = self._index_facts(topics_too=True).topics.titles
+        picked: list[str] = []
+        for vector in _embed(self.embeddings, titles[:limit]):
+            for heading in self._answerable_headings(vector, len(picked) + 1):
+                if suggestion(heading) not in picked:
+                    picked.append(suggestion(heading))
+        return picked[:limit]
+
+    def _answerable_headings(self, vector: np.ndarray, n: int) -> list[str]:
+        """Up to `n` headings near `vector` whose suggested question this engine answers."""
+        facts = self._index_facts(topics_too=True)
         picked = []
         for heading in nearest_headings(facts.topics, facts.heading_vectors, vector,
                                         n=SUGGESTION_TRIES):
-            if len(picked) == SUGGESTIONS:
+            if len(picked) == n:
                 break
             if heading not in facts.answerable:
                 question = suggestion(heading)
@@ -214,13 +242,18 @@ class Engine:
                                              and not policy.check(question).refuse)
             if facts.answerable[heading]:
                 picked.append(heading)
-        return decline_text(facts.topics, picked)
+        return picked
 
-    def _index_facts(self) -> _IndexFacts:
+    def _index_facts(self, *, topics_too: bool = False) -> _IndexFacts:
         """What is derived from the current lexical index, started afresh when it is rebuilt."""
         if self._facts is None or self._facts.index is not self.retriever.lexical:
             self._facts = _IndexFacts(self.retriever.lexical)
-        return self._facts
+        facts = self._facts
+        if topics_too and facts.topics is None:
+            found = topics(facts.index.chunks)
+            facts.heading_vectors = _embed(self.embeddings, found.headings)
+            facts.topics = found  # last: a parallel question never sees topics without vectors
+        return facts
 
 
 @dataclass

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from app.answer import Answer, Decision, Engine
+from app.render import where
 from ingest.embed import EmbeddingModelError
 from ingest.load import read_text
 from ingest.settings import Settings, get_settings
@@ -65,15 +66,11 @@ def render(result: Answer, corpus: Path) -> str:
 
 def _where(citation, corpus: Path) -> str:
     """Lines (or page) of the citation in its file, or its character offsets."""
-    if citation.page is not None:
-        return f"page {citation.page}"
     try:
-        text = read_text(corpus / citation.source)
+        text = None if citation.page is not None else read_text(corpus / citation.source)
     except (OSError, ValueError):
-        return f"characters {citation.start}–{citation.end}"
-    first = text.count("\n", 0, citation.start) + 1
-    last = text.count("\n", 0, citation.end) + 1
-    return f"line {first}" if first == last else f"lines {first}–{last}"
+        text = None
+    return where(citation, text)
 
 
 def _history(path: Path) -> list[dict]:

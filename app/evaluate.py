@@ -29,6 +29,7 @@ import sys
 import time
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 from pydantic import ValidationError
 
@@ -264,7 +265,7 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None,
         print(f"error: {exc}", file=sys.stderr)
         return 3
     contexts: dict[tuple[str, int, int], str] = {}
-    rows = _run_all(engine, cases, settings.corpus_dir, contexts)
+    rows = run_all(engine, cases, settings.corpus_dir, contexts)
     summary = summarize(rows, errors)
     try:
         _write(args, summary, rows, cases, contexts)
@@ -307,24 +308,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_all(engine: Engine, cases: list[Case], corpus: Path, contexts: dict) -> list[dict]:
+def run_all(engine: Engine, cases: list[Case], corpus: Path, contexts: dict, *,
+            progress: Callable[[int, int], None] = lambda _done, _total: None) -> list[dict]:
+    """Every case's `results.jsonl` line; `progress` gets (cases done, cases)."""
     from tqdm import tqdm
 
     texts: dict[str, str | None] = {}
     engine.answer("What do the documents cover?")  # untimed: loads and warms the caches
-    return [run_case(engine, case, corpus, texts, contexts)
-            for case in tqdm(cases, desc="evaluating", unit="case", file=sys.stderr,
-                             disable=None)]
+    rows = []
+    for case in tqdm(cases, desc="evaluating", unit="case", file=sys.stderr, disable=None):
+        rows.append(run_case(engine, case, corpus, texts, contexts))
+        progress(len(rows), len(cases))
+    return rows
+
+
+def write_results(out: Path, summary: dict, rows: list[dict]) -> None:
+    """`results.jsonl`, `summary.json` and `report.html` in `out` (created if missing)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
+                                      encoding="utf-8")
+    write_report(out / "report.html", summary, rows)
 
 
 def _write(args, summary: dict, rows: list[dict], cases: list[Case], contexts: dict) -> None:
-    args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "results.jsonl", "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False),
-                                           encoding="utf-8")
-    write_report(args.out / "report.html", summary, rows)
+    write_results(args.out, summary, rows)
     if args.export_ragas:
         write_ragas(args.export_ragas, cases, rows, contexts)
     print(f"wrote {args.out}/results.jsonl, summary.json, report.html ({len(rows)} cases)")

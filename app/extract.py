@@ -16,6 +16,7 @@ with (`answer.py` does) and does not format text or citations.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ class SentenceEncoder:
         self.embeddings = embeddings
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the UI answers several questions at once
 
     def encode(self, items: list[Sentence]) -> np.ndarray:
         """One normalized row per sentence, embedded under its heading."""
@@ -64,15 +66,24 @@ class SentenceEncoder:
 
     def encode_texts(self, keys: list[str]) -> np.ndarray:
         """One normalized row per text."""
-        missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
-        if missing:
-            for key, vec in zip(missing, self.embeddings.embed_documents(missing)):
-                self._cache[key] = np.asarray(vec, dtype=np.float32)
-        for key in keys:
-            self._cache.move_to_end(key)
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1))
+        with self._lock:
+            missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        fresh = {key: np.asarray(vec, dtype=np.float32) for key, vec in
+                 zip(missing, self.embeddings.embed_documents(missing))} if missing else {}
+        with self._lock:  # subtle: another thread may have evicted a key since the check
+            rows = [fresh[k] if k in fresh else self._cache[k] if k in self._cache else None
+                    for k in keys]
+            self._cache.update(fresh)
+            for key in keys:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        lost = [k for k, row in zip(keys, rows) if row is None]
+        if lost:  # evicted by a parallel question between the two locked steps
+            again = dict(zip(lost, self.encode_texts(lost)))
+            rows = [again[k] if row is None else row for k, row in zip(keys, rows)]
+        return np.stack(rows) if keys else np.zeros((0, 1))
 
 
 def score_sentences(encoder: SentenceEncoder, query_vector: np.ndarray,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -98,19 +99,21 @@ class Retriever:
         self.lexical = LexicalIndex([])
         self._signature: str | None = None
         self._checked = 0.0
+        self._lock = threading.Lock()  # one rebuild at a time when questions come in parallel
 
     def refresh(self, *, force: bool = False) -> bool:
         """Rebuild the lexical index if the store changed; True when it did."""
-        now = time.monotonic()
-        if not force and now - self._checked < REFRESH_SECONDS:
-            return False
-        self._checked = now
-        signature = self.signature()
-        if signature == self._signature and not force:
-            return False
-        self.lexical = LexicalIndex(self.all_chunks())
-        self._signature = signature
-        return True
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._checked < REFRESH_SECONDS:
+                return False
+            self._checked = now
+            signature = self.signature()
+            if signature == self._signature and not force:
+                return False
+            self.lexical = LexicalIndex(self.all_chunks())
+            self._signature = signature
+            return True
 
     def signature(self) -> str:
         """Changes whenever an ingest adds, edits or removes a file."""

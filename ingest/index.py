@@ -40,7 +40,8 @@ from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
 from ingest.load import LoadError, load_document, scan_corpus
 from ingest.settings import Settings
-from ingest.store import DONE, PENDING, FileRecord, Store, open_store, reset_store, stamp_store
+from ingest.store import (DONE, PENDING, FileRecord, Store, mark_generation, open_store,
+                          reset_store, stamp_store)
 
 PROGRESS_MIN_CHUNKS = 200  # show a progress bar only when this many chunks need embedding
 
@@ -107,8 +108,12 @@ class FilePlan:
 
 
 def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
-           log: Callable[[str], None] = lambda _msg: None) -> IngestReport:
-    """Sync `settings.corpus_dir` into the store; see the module docstring."""
+           log: Callable[[str], None] = lambda _msg: None,
+           progress: Callable[[int, int], None] = lambda _done, _total: None) -> IngestReport:
+    """Sync `settings.corpus_dir` into the store; see the module docstring.
+
+    `log` gets a line per file written; `progress` gets (chunks embedded, chunks to embed).
+    """
     started = time.perf_counter()
     root = settings.corpus_dir
     if not root.is_dir():
@@ -135,7 +140,7 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
                 reason = str(exc)
                 if record and record.status == PENDING:
                     # a run was cut short while rewriting this file: its chunks mix versions
-                    _delete_source(store, source)
+                    report.chunks_deleted += _delete_source(store, source)
                     reason += " (chunks left half-written by an interrupted ingest were removed)"
                 report.failed.append((source, reason))
                 continue
@@ -144,12 +149,14 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
                 report.chunks_unchanged += record.chunks
             else:
                 plans.append(plan)
-        _apply(plans, store, settings, fingerprint, report, log)
+        _apply(plans, store, settings, fingerprint, report, log, progress)
         present = {p.relative_to(root).as_posix() for p in paths}
         for source in sorted(set(records) - present):
             report.chunks_deleted += _delete_source(store, source)
             report.files_deleted += 1
             log(f"deleted {source}")
+        if plans or report.chunks_deleted or report.files_deleted or report.rebuilt:
+            mark_generation(settings)  # other processes reading this store reload it
     report.seconds = time.perf_counter() - started
     return report
 
@@ -204,17 +211,28 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
 
 
 def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint: str,
-           report: IngestReport, log: Callable[[str], None]) -> None:
+           report: IngestReport, log: Callable[[str], None],
+           progress: Callable[[int, int], None]) -> None:
     total = sum(len(p.add) for p in plans)
     embeddings = load_embeddings(settings.embedding_model, device=settings.embedding_device,
                                  batch_size=settings.embed_batch_size) if total else None
     bar = tqdm(total=total, unit="chunk", desc="embedding",
                disable=True if total < PROGRESS_MIN_CHUNKS else None)
+
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        bar.update(n)
+        progress(done, total)
+
     with bar:
+        progress(0, total)
         for plan in plans:
             pending = _record(plan, fingerprint, PENDING)
             store.put_file(pending if not plan.is_new else replace(pending, sha256=""))
-            _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, bar)
+            _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, advance)
             for batch in _batches(plan.move, store.max_batch):
                 store.chunks.update(ids=[c.id for c in batch],
                                     metadatas=[c.metadata() for c in batch])
@@ -238,13 +256,14 @@ def _batches(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
-def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int, bar) -> None:
+def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int,
+                  advance: Callable[[int], None]) -> None:
     for batch in _batches(chunks, min(batch_size, store.max_batch)):
         vectors = embeddings.embed_documents([c.embedding_text() for c in batch])
         store.chunks.upsert(ids=[c.id for c in batch], embeddings=vectors,
                             documents=[c.text for c in batch],
                             metadatas=[c.metadata() for c in batch])
-        bar.update(len(batch))
+        advance(len(batch))
 
 
 def _delete_source(store: Store, source: str) -> int:

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10,
                                     description="Longest question accepted.")
     max_answer_sentences: int = Field(5, ge=1, le=10, description="Most sentences per answer.")
+    # The chat UI (`python -m app.serve`); the two server variables are Gradio's own names.
+    gradio_server_name: str = Field("127.0.0.1", description="Address the UI binds to.")
+    gradio_server_port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on.")
+    ui_concurrency: int = Field(2, ge=1, description="Questions answered at the same time.")
+    ui_queue_size: int = Field(20, ge=1, description="Questions waiting before 'busy'.")
+    max_upload_mb: float = Field(10, gt=0, description="Largest file the UI accepts.")
+    feedback_file: Path | None = Field(None, description="Votes; default DATA_DIR/feedback.jsonl.")
 
     @property
     def chroma_mode(self) -> str:
@@ -55,6 +62,16 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma database."""
         return self.data_dir / "chroma"
+
+    @property
+    def feedback_path(self) -> Path:
+        """JSONL file the UI appends votes to, in the evaluator's case format."""
+        return self.feedback_file or self.data_dir / "feedback.jsonl"
+
+    @property
+    def generation_path(self) -> Path:
+        """File each ingest rewrites when it has changed the embedded store."""
+        return self.data_dir / "index.generation"
 
     @property
     def lock_path(self) -> Path:

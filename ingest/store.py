@@ -12,6 +12,13 @@ The store holds two collections:
   content hash, title, chunk count and last ingest time. Keeping it in Chroma,
   beside the vectors, means the two can never belong to different stores.
 
+Several processes may share one embedded store (an app, and `python -m ingest` in
+a terminal), but chromadb keeps one in-memory system per folder per process, whose
+vectors do not see another process's writes. So each ingest that changed the store
+rewrites `Settings.generation_path` (`mark_generation`), and `connect` starts a
+fresh system whenever that marker moved since this process opened the folder. The
+lock in `index.py` keeps a second writer out.
+
 This module does not decide what to write; `index.py` does.
 
     >>> store = open_store(Settings(data_dir=Path("/tmp/demo")))  # doctest: +SKIP
@@ -21,6 +28,9 @@ This module does not decide what to write; `index.py` does.
 
 from __future__ import annotations
 
+import os
+import threading
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +38,7 @@ from pathlib import Path
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from ingest.settings import Settings
@@ -35,6 +46,10 @@ from ingest.settings import Settings
 FILE_RECORD_VECTOR = [1.0]  # file records are looked up by id, never by similarity
 PENDING = "pending"
 DONE = "done"
+RETIRE_SECONDS = 60.0  # a replaced chromadb system is stopped once in-flight reads are done
+
+_systems_lock = threading.Lock()
+_opened_at: dict[str, str] = {}  # embedded folder -> the generation its system has seen
 
 
 class StoreError(Exception):
@@ -105,9 +120,49 @@ def connect(settings: Settings) -> tuple[ClientAPI, str]:
     path = settings.chroma_path
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings), str(path)
+        folder = str(path.resolve())
+        with _systems_lock:
+            _renew_if_stale(folder, generation(settings))
+            client = chromadb.PersistentClient(path=folder, settings=chroma_settings)
+        return client, str(path)
     except Exception as exc:  # noqa: BLE001
         raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
+
+
+def generation(settings: Settings) -> str:
+    """The marker of the last ingest that changed the embedded store ("" before any)."""
+    try:
+        return settings.generation_path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def mark_generation(settings: Settings) -> str:
+    """Record that this process has just changed the store, for the other processes."""
+    marker = f"{uuid.uuid4().hex} {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+    path = settings.generation_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(marker, encoding="utf-8")
+    os.replace(tmp, path)  # readers see the old marker or the new one, never half of it
+    with _systems_lock:
+        _opened_at[str(settings.chroma_path.resolve())] = marker
+    return marker
+
+
+def _renew_if_stale(folder: str, current: str) -> None:
+    """Drop this process's cached chromadb system for `folder` if another process wrote
+    since it was opened; the old one keeps serving its collections for a while."""
+    seen = _opened_at.setdefault(folder, current)
+    if seen == current:
+        return
+    old = SharedSystemClient._identifier_to_system.pop(folder, None)
+    SharedSystemClient._identifier_to_refcount.pop(folder, None)
+    _opened_at[folder] = current
+    if old is not None:
+        timer = threading.Timer(RETIRE_SECONDS, old.stop)
+        timer.daemon = True
+        timer.start()
 
 
 def open_store(settings: Settings, *, model: str | None = None, pipeline: str | None = None) -> Store:

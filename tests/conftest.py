@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,45 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningUI:
+    url: str
+    settings: Settings
+    engine: object
+    demo: object
+
+
+@pytest.fixture(scope="module")
+def ui_app(tmp_path_factory, embeddings):
+    """The chat UI over its own ingested copy of the default corpus, served on a free
+    127.0.0.1 port for the module, then stopped."""
+    from app.answer import Engine
+    from app.serve import launch
+    from app.ui import build
+    from ingest.index import ingest
+
+    root = tmp_path_factory.mktemp("ui")
+    shutil.copytree(DEFAULT_CORPUS, root / "corpus")
+    with pytest.MonkeyPatch.context() as mp:
+        for name in SETTINGS_VARS:
+            mp.delenv(name, raising=False)
+        mp.chdir(root)
+        settings = Settings(corpus_dir=root / "corpus", data_dir=root / "data",
+                            gradio_server_port=free_port())
+    ingest(settings)
+    engine = Engine(settings, embeddings=embeddings)
+    demo = build(engine, settings)
+    _, url, _ = launch(demo, settings, block=False, quiet=True)
+    yield RunningUI(url, settings, engine, demo)
+    demo.close()

@@ -72,10 +72,24 @@ def test_first_ingest_stores_every_chunk_exactly(settings):
 
 def test_unchanged_corpus_embeds_nothing(settings):
     first = ingest(settings)
+    marker = settings.generation_path.read_text()
     again = ingest(settings)
     assert again.chunks_embedded == 0 and again.chunks_added == 0
     assert (again.files_unchanged, again.chunks_unchanged) == (3, first.chunks_added)
     assert_matches_corpus(settings)
+    assert settings.generation_path.read_text() == marker  # nothing written: readers keep theirs
+
+
+def test_progress_counts_embedded_chunks_and_changes_move_the_marker(settings):
+    calls: list[tuple[int, int]] = []
+    report = ingest(settings, progress=lambda done, total: calls.append((done, total)))
+    total = report.chunks_embedded
+    assert calls[0] == (0, total) and calls[-1] == (total, total)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    marker = settings.generation_path.read_text()
+    (settings.corpus_dir / "mdma-brain-rewiring-study.txt").unlink()
+    ingest(settings)
+    assert settings.generation_path.read_text() != marker
 
 
 def test_edited_file_replaces_only_its_changed_chunks(settings):

@@ -60,3 +60,26 @@ def test_unreachable_server_is_a_clear_error_within_seconds():
     with pytest.raises(StoreError, match=f"cannot reach the Chroma server at http://127.0.0.1:{port}"):
         open_store(settings)
     assert time.monotonic() - started < 10
+
+
+def test_another_process_write_renews_the_embedded_system(tmp_path):
+    """chromadb caches one system per folder; after another process's ingest (the marker
+    moved) `connect` starts a fresh one, so vector queries see the new chunks."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from ingest.store import generation, mark_generation
+
+    settings = Settings(data_dir=tmp_path)
+    folder = str(settings.chroma_path.resolve())
+    first, _ = connect(settings)
+    assert generation(settings) == ""
+    assert connect(settings)[0]._identifier == folder
+    system = SharedSystemClient._identifier_to_system[folder]
+    assert SharedSystemClient._identifier_to_system[folder] is system  # unchanged: reused
+    marker = mark_generation(settings)  # this process wrote: its own system stays current
+    connect(settings)
+    assert SharedSystemClient._identifier_to_system[folder] is system
+    assert generation(settings) == marker and len(marker.split()) == 2
+    settings.generation_path.write_text("written by another process")
+    connect(settings)
+    assert SharedSystemClient._identifier_to_system[folder] is not system
