@@ -25,6 +25,7 @@ This module keeps no state between questions other than caches.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field
@@ -100,6 +101,7 @@ class Engine:
             settings.embedding_model, device=settings.embedding_device,
             batch_size=settings.embed_batch_size)
         self._generation = generation(settings)
+        self._sync_lock = threading.Lock()
         self.retriever = Retriever(open_store(settings), self.embeddings)
         self.encoder = SentenceEncoder(self.embeddings)
         self.question_prior = QuestionPrior.load(PRIOR_FILE)
@@ -135,10 +137,12 @@ class Engine:
         if self.settings.chroma_mode != "embedded":
             return
         now = generation(self.settings)
-        if now != self._generation:
-            self._generation = now
-            self.retriever.store = open_store(self.settings)
-            self.retriever.refresh(force=True)
+        if now == self._generation:
+            return
+        with self._sync_lock:
+            if now != self._generation:  # not done by a parallel question meanwhile
+                self.retriever.replace_store(open_store(self.settings))
+                self._generation = now  # only once the new store serves
 
     def _evaluate(self, query: Query, clock: _Clock):
         """Embed, retrieve and score: (vector, passages, scored sentences, judge's figures)."""
@@ -211,25 +215,24 @@ class Engine:
 
     def _decline_text(self, vector: np.ndarray) -> str:
         """The decline message, suggesting only questions this engine does answer."""
-        headings = self._answerable_headings(vector, SUGGESTIONS)
-        return decline_text(self._index_facts().topics, headings)
+        facts = self._index_facts(topics_too=True)  # once: a refresh may replace the index
+        return decline_text(facts.topics, self._answerable_headings(facts, vector, SUGGESTIONS))
 
     def example_questions(self, limit: int = 4) -> list[str]:
         """Questions this engine answers, one per document as far as they go: for a first
         visit. Empty when the store holds no documents."""
         self.sync()
         self.retriever.refresh()
-        titles = self._index_facts(topics_too=True).topics.titles
+        facts = self._index_facts(topics_too=True)
         picked: list[str] = []
-        for vector in _embed(self.embeddings, titles[:limit]):
-            for heading in self._answerable_headings(vector, len(picked) + 1):
+        for vector in _embed(self.embeddings, facts.topics.titles[:limit]):
+            for heading in self._answerable_headings(facts, vector, len(picked) + 1):
                 if suggestion(heading) not in picked:
                     picked.append(suggestion(heading))
         return picked[:limit]
 
-    def _answerable_headings(self, vector: np.ndarray, n: int) -> list[str]:
+    def _answerable_headings(self, facts: _IndexFacts, vector: np.ndarray, n: int) -> list[str]:
         """Up to `n` headings near `vector` whose suggested question this engine answers."""
-        facts = self._index_facts(topics_too=True)
         picked = []
         for heading in nearest_headings(facts.topics, facts.heading_vectors, vector,
                                         n=SUGGESTION_TRIES):

@@ -66,24 +66,20 @@ class SentenceEncoder:
 
     def encode_texts(self, keys: list[str]) -> np.ndarray:
         """One normalized row per text."""
-        with self._lock:
-            missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        with self._lock:  # subtle: copy the hits now; a parallel question may evict them
+            rows = {k: self._cache[k] for k in keys if k in self._cache}
+        missing = [k for k in dict.fromkeys(keys) if k not in rows]
         fresh = {key: np.asarray(vec, dtype=np.float32) for key, vec in
                  zip(missing, self.embeddings.embed_documents(missing))} if missing else {}
-        with self._lock:  # subtle: another thread may have evicted a key since the check
-            rows = [fresh[k] if k in fresh else self._cache[k] if k in self._cache else None
-                    for k in keys]
+        rows.update(fresh)
+        with self._lock:
             self._cache.update(fresh)
             for key in keys:
                 if key in self._cache:
                     self._cache.move_to_end(key)
             while len(self._cache) > self.size:
                 self._cache.popitem(last=False)
-        lost = [k for k, row in zip(keys, rows) if row is None]
-        if lost:  # evicted by a parallel question between the two locked steps
-            again = dict(zip(lost, self.encode_texts(lost)))
-            rows = [again[k] if row is None else row for k, row in zip(keys, rows)]
-        return np.stack(rows) if keys else np.zeros((0, 1))
+        return np.stack([rows[k] for k in keys]) if keys else np.zeros((0, 1))
 
 
 def score_sentences(encoder: SentenceEncoder, query_vector: np.ndarray,

@@ -6,8 +6,8 @@ file goes through `esc` (`html.escape`, and template characters), so markup in t
 as text and the browser fetches nothing for it. This module builds strings and
 reads no file; `ui.py` decides what to show when.
 
-    >>> answer_html("Serotonin rises. [1]", "answer", "supported")
-    '<div class="qa-msg qa-answer">Serotonin rises. <a class="qa-marker" href="#qa-source-1">[1]</a></div>'
+    >>> answer_html("Serotonin rises. [1]", "answer", "supported", turn=0)
+    '<div class="qa-msg qa-answer">Serotonin rises. <a class="qa-marker" href="#qa-source-0-1">[1]</a></div>'
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 
 from app.answer import Answer, Citation, Decision, marked_sentences
+from app.report import SHOWN, failed, fmt
 from ingest.chunk import SECTION_SEPARATOR
 
 CONTEXT_CHARS = 160  # passage shown on each side of a quote in a source card
@@ -77,12 +78,13 @@ def text_html(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-def answer_html(text: str, decision: str, reason: str) -> str:
-    """An assistant message: the answer with linked markers, or a labelled decline or refusal."""
+def answer_html(text: str, decision: str, reason: str, *, turn: int) -> str:
+    """An assistant message: the answer with markers linked to the source cards of its
+    `turn` (the UI opens the document on a click), or a labelled decline or refusal."""
     if decision == Decision.ANSWER.value:
         pieces, rest = marked_sentences(text)
         body = " ".join(esc(sentence) + " " + "".join(
-            f'<a class="qa-marker" href="#qa-source-{n}">[{n}]</a>' for n in numbers)
+            f'<a class="qa-marker" href="#qa-source-{turn}-{n}">[{n}]</a>' for n in numbers)
             for sentence, numbers in pieces)
         if rest:
             body += " " + text_html(rest)
@@ -121,30 +123,31 @@ def highlighted(text: str, start: int, end: int) -> str:
             + "</mark>" + esc(text[end:]))
 
 
-def sources_html(result: Answer | None, texts: dict[str, str | None]) -> str:
-    """The sources panel: one card per citation, its quote marked inside its passage.
-
-    `texts` maps a source to its file's text (None when unreadable), for line numbers.
+def sources_html(result: Answer | None, texts: dict[str, str | None], *, turn: int = -1) -> str:
+    """The sources panel for the reply of `turn`: one card per citation, its quote marked
+    inside its passage. `texts` maps a source to its file's text (None when unreadable),
+    for line numbers.
     """
     if result is None or not result.citations:
         note = ("Sources of the answer appear here." if result is None or
                 result.decision == Decision.ANSWER else "This reply cites no document.")
         return f'<div class="qa-sources"><h3>Sources</h3><p class="qa-empty">{note}</p></div>'
-    cards = [_card(c, _passage(result, c), texts.get(c.source)) for c in result.citations]
+    cards = [_card(c, _passage(result, c), texts.get(c.source), turn) for c in result.citations]
     return '<div class="qa-sources"><h3>Sources</h3>' + "".join(cards) + "</div>"
 
 
-def _card(c: Citation, passage: tuple[str, int] | None, text: str | None) -> str:
+def _card(c: Citation, passage: tuple[str, int] | None, text: str | None, turn: int) -> str:
     if passage is None:
         body = f'<mark class="qa-hit">{esc(c.quote)}</mark>'
     else:
         context, offset = passage
         body = around(context, c.start - offset, c.end - offset)
-    return (f'<div class="qa-card" id="qa-source-{c.n}"><div class="qa-card-head">'
+    return (f'<div class="qa-card" id="qa-source-{turn}-{c.n}"><div class="qa-card-head">'
             f'<span class="qa-n">[{c.n}]</span><span class="qa-title">{esc(c.title)}'
             f'{_section(c)}</span></div><div class="qa-where">{esc(c.source)}, '
             f'{where(c, text)}</div><pre class="qa-passage">{body}</pre>'
-            f'<button class="qa-open" data-cite="{c.n}">Open in document</button></div>')
+            f'<button class="qa-open" data-turn="{turn}" data-cite="{c.n}">Open in document'
+            "</button></div>")
 
 
 def _section(c: Citation) -> str:
@@ -163,7 +166,8 @@ def around(text: str, start: int, end: int, *, chars: int = CONTEXT_CHARS) -> st
     if left > 0:
         left = text.find(" ", left, start) + 1 or left
     if right < len(text):
-        right = text.rfind(" ", end, right) if text.rfind(" ", end, right) > end else right
+        space = text.rfind(" ", end, right)
+        right = space if space > end else right
     return (("… " if left else "") + highlighted(text[left:right], start - left, end - left)
             + (" …" if right < len(text) else ""))
 
@@ -216,23 +220,17 @@ def message_html(message: str, *, bad: bool = False) -> str:
     return f'<div class="qa-report"><p class="{"qa-bad" if bad else "qa-ok"}">{text_html(message)}</p></div>'
 
 
-EVAL_METRICS = ("decision_accuracy", "refusal_recall", "over_refusal_rate", "decline_recall",
-                "false_decline_rate", "citation_validity", "sentence_support",
-                "must_include_rate", "retrieval_hit_at_5", "mrr", "latency_p50_ms",
-                "latency_p95_ms")
-
-
 def evaluation_html(summary: dict, rows: list[dict], errors: list[str], *, limit: int = 50) -> str:
     """The overall figures, malformed lines, and the failing cases (at most `limit`)."""
     overall = summary["overall"]
-    figures = "".join(f"<tr><th>{name}</th><td>{_figure(overall.get(name))}</td></tr>"
-                      for name in EVAL_METRICS if name in overall)
+    figures = "".join(f"<tr><th>{esc(label)}</th><td>{fmt(overall.get(key), key)}</td></tr>"
+                      for key, label in SHOWN if key in overall)
     parts = [f'<div class="qa-report"><p class="qa-ok">{len(rows)} cases run</p>'
              f"<table>{figures}</table>"]
     if errors:
         items = "".join(f"<li>{esc(e)}</li>" for e in errors)
         parts.append(f'<p class="qa-bad">{len(errors)} malformed line(s), skipped:</p><ul>{items}</ul>')
-    failing = [r for r in rows if any(v is False for v in r.get("checks", {}).values())]
+    failing = [r for r in rows if failed(r)]
     parts.append(f"<h3>Failing cases ({len(failing)})</h3>")
     if failing:
         head = "<tr><th>id</th><th>question</th><th>expected</th><th>got</th><th>failed checks</th></tr>"
@@ -245,7 +243,3 @@ def evaluation_html(summary: dict, rows: list[dict], errors: list[str], *, limit
         more = f"<p>… and {len(failing) - limit} more in report.html</p>" if len(failing) > limit else ""
         parts.append(f"<table>{head}{body}</table>{more}")
     return "".join(parts) + "</div>"
-
-
-def _figure(value) -> str:
-    return "–" if value is None else esc(f"{value:.3f}" if isinstance(value, float) else str(value))

@@ -41,8 +41,8 @@ border-left:3px solid #d5dae1;padding-left:.6em}.bad{color:#c0392b;font-weight:6
 
 def write_report(path: Path, summary: dict, rows: list[dict]) -> None:
     """Write `report.html` for `summary` and the result `rows`."""
-    failing = [r for r in rows if _failed(r)]
-    passing = [r for r in rows if not _failed(r)]
+    failing = [r for r in rows if failed(r)]
+    passing = [r for r in rows if not failed(r)]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
@@ -61,11 +61,11 @@ def write_report(path: Path, summary: dict, rows: list[dict]) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
-def _failed(row: dict) -> bool:
+def failed(row: dict) -> bool:
     return any(v is False for v in row["checks"].values())
 
 
-def _fmt(value, key: str = "") -> str:
+def fmt(value, key: str = "") -> str:
     if value is None:
         return "–"
     if key.endswith("_ms"):
@@ -77,7 +77,7 @@ def _table(groups: dict[str, dict]) -> str:
     head = "".join(f"<th>{label}</th>" for _, label in SHOWN)
     body = "".join(
         f"<tr><td>{escape(name)}</td><td>{m['cases']}</td>"
-        + "".join(f"<td>{_fmt(m[key], key)}</td>" for key, _ in SHOWN) + "</tr>"
+        + "".join(f"<td>{fmt(m[key], key)}</td>" for key, _ in SHOWN) + "</tr>"
         for name, m in groups.items())
     return f"<div class='wide'><table><tr><th></th><th>cases</th>{head}</tr>{body}</table></div>"
 

@@ -115,6 +115,18 @@ class Retriever:
             self._signature = signature
             return True
 
+    def replace_store(self, store: Store) -> None:
+        """Serve from `store` (the same index, reopened) with a lexical index built from it;
+        questions in flight finish on the old pair."""
+        with self._lock:
+            old, self.store = self.store, store
+            try:
+                signature, lexical = self.signature(), LexicalIndex(self.all_chunks())
+            except Exception:
+                self.store = old  # keep serving what worked
+                raise
+            self.lexical, self._signature, self._checked = lexical, signature, time.monotonic()
+
     def signature(self) -> str:
         """Changes whenever an ingest adds, edits or removes a file."""
         records = sorted((r.source, r.sha256, r.status, r.fingerprint)

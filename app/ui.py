@@ -20,8 +20,10 @@ but in the browser session, unless the user votes.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
+import time
 import traceback
 from functools import wraps
 from pathlib import Path
@@ -49,11 +51,25 @@ from ingest.settings import Settings
 from ingest.store import DONE, StoreError
 
 TITLE = "Cited answers from your documents"
+RESULTS_KEEP_SECONDS = 86400  # evaluation result folders older than this are removed
 CITE_JS = """
 element.addEventListener('click', (event) => {
   const button = event.target.closest('[data-cite]');
-  if (button) { trigger('cite', {n: Number(button.dataset.cite)}); }
+  if (button) { trigger('cite', {turn: Number(button.dataset.turn), n: Number(button.dataset.cite)}); }
 });
+// a marker [n] in a reply opens its citation too (the chat's links carry turn and number)
+if (!window.qaMarkerClicks) {
+  window.qaMarkerClicks = true;
+  document.addEventListener('click', (event) => {
+    const link = event.target.closest('a.qa-marker');
+    const found = link && /#qa-source-(\\d+)-(\\d+)$/.exec(link.getAttribute('href') || '');
+    if (found) {
+      event.preventDefault();
+      event.stopPropagation();  // not also a click on the message, which shows its sources
+      trigger('cite', {turn: Number(found[1]), n: Number(found[2])});
+    }
+  }, true);
+}
 const reveal = () => element.querySelectorAll('.qa-passage mark').forEach((hit) => {
   hit.parentElement.scrollTop = hit.offsetTop - hit.parentElement.offsetTop - 16;
 });
@@ -99,7 +115,8 @@ when you press 👍 or 👎 is that exchange appended to the local feedback file
 def build(engine: Engine, settings: Settings) -> gr.Blocks:
     """The Blocks app; launch it with `serve.launch`."""
     ui = _Handlers(engine, settings)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    # delete_cache: uploads and result files leave Gradio's folder after a day
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         turns, shown = gr.State([]), gr.State(-1)
         gr.Markdown(f"## {TITLE}\nEvery sentence cites its source. Not medical advice.")
         with gr.Tabs():
@@ -149,14 +166,15 @@ def _chat_tab(ui: _Handlers, turns: gr.State, shown: gr.State, settings: Setting
     chat.clear(ui.reset, None, outputs, api_visibility="private")
     chat.like(ui.vote, [turns], [vote_note], api_visibility="private")
     chat.select(ui.show_turn, [turns], [sources, shown, side], api_visibility="private")
-    sources.cite(ui.open_citation, [turns, shown], [viewer, side], api_visibility="private")
+    sources.cite(ui.open_citation, [turns, shown], [viewer, side, sources, shown],
+                 api_visibility="private")
 
 
 def _documents_tab(ui: _Handlers) -> gr.Dataframe:
     gr.Markdown("The documents the assistant answers from. Re-ingest after adding, "
                 "editing or deleting files in the corpus folder; questions keep being "
                 "answered meanwhile.")
-    table = gr.Dataframe(ui.documents(), headers=list(DOC_COLUMNS), elem_id="docs",
+    table = gr.Dataframe(ui.documents, headers=list(DOC_COLUMNS), elem_id="docs",
                          interactive=False, wrap=True,
                          column_widths=["34%", "30%", "8%", "16%", "12%"])
     with gr.Row(equal_height=True):
@@ -226,13 +244,18 @@ class _Handlers:
 
     @_friendly
     def respond(self, message: str, chat: list, turns: list[Answer]):
+        # the session's turns are the conversation; a shorter chat (cleared, or an API
+        # client starting over) cuts them to match, so message i and turn i//2 agree
+        kept = min(len(chat or []) // 2, len(turns or []))
+        chat, turns = list(chat or [])[:2 * kept], list(turns or [])[:kept]
         message = message or ""
         result = self.engine.answer(message, _conversation(turns))
-        chat = (chat or []) + [{"role": "user", "content": render.text_html(message)},
-                               {"role": "assistant", "content": _reply(result)}]
-        turns = (turns or []) + [result]
-        return (chat, turns, len(turns) - 1, "", self._sources(result),
-                render.empty_document(), gr.Tabs(selected="sources"))
+        chat += [{"role": "user", "content": render.text_html(message)},
+                 {"role": "assistant", "content": _reply(result, len(turns))}]
+        turns.append(result)
+        k = len(turns) - 1
+        return (chat, turns, k, "", self._sources(result, k), render.empty_document(),
+                gr.Tabs(selected="sources"))
 
     def reset(self):
         return ([], [], -1, "", render.sources_html(None, {}), render.empty_document(),
@@ -240,10 +263,9 @@ class _Handlers:
 
     @_friendly
     def vote(self, turns: list[Answer], evt: gr.LikeData):
-        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        if not isinstance(evt.liked, bool) or index % 2 == 0 or index // 2 >= len(turns):
+        k = _turn_of(evt, turns, replies_only=True)
+        if k is None or not isinstance(evt.liked, bool):
             return gr.update()
-        k = index // 2
         case = feedback_case(turns[k], _conversation(turns[:k]), liked=evt.liked)
         try:
             record_vote(self.settings.feedback_path, case)
@@ -253,28 +275,30 @@ class _Handlers:
         vote = "helpful" if evt.liked else "not helpful"
         return f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case `{case['id']}`."
 
+    @_friendly
     def show_turn(self, turns: list[Answer], evt: gr.SelectData):
-        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        k = index // 2
-        if not 0 <= k < len(turns):
+        k = _turn_of(evt, turns)
+        if k is None:
             return gr.update(), gr.update(), gr.update()
-        return self._sources(turns[k]), k, gr.Tabs(selected="sources")
+        return self._sources(turns[k], k), k, gr.Tabs(selected="sources")
 
     @_friendly
     def open_citation(self, turns: list[Answer], shown: int, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
-        result = turns[shown] if isinstance(shown, int) and 0 <= shown < len(turns) else None
+        k = data.get("turn", shown)
+        result = turns[k] if isinstance(k, int) and 0 <= k < len(turns) else None
         citation = next((c for c in result.citations if c.n == data.get("n")), None) \
             if result else None
         if citation is None:
-            return gr.update(), gr.update()
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        sources = self._sources(result, k) if k != shown else gr.update()
         text = self._text(citation.source)
         start, end = citation.start, citation.end
         if text is not None and text[start:end] != citation.quote:  # the file changed since
             start = text.find(citation.quote)
             start, end = (start, start + len(citation.quote)) if start >= 0 else (0, 0)
         html = render.document_html(citation.title, citation.source, text, start, end)
-        return html, gr.Tabs(selected="document")
+        return html, gr.Tabs(selected="document"), sources, k
 
     @_friendly
     def documents(self) -> list[list]:
@@ -285,11 +309,12 @@ class _Handlers:
         rows = []
         for source in sorted(set(records) | on_disk):
             r = records.get(source)
-            status = ("not ingested yet" if r is None else "missing from folder"
-                      if source not in on_disk else "indexed" if r.status == DONE
-                      else "interrupted: re-ingest")
-            rows.append([r.title if r else "", source, r.chunks if r else 0,
-                         r.ingested_at[:16].replace("T", " ") + " UTC" if r else "",
+            if r is None:
+                rows.append(["", source, 0, "", "not ingested yet"])
+                continue
+            status = ("missing from folder" if source not in on_disk else
+                      "indexed" if r.status == DONE else "interrupted: re-ingest")
+            rows.append([r.title, source, r.chunks, r.ingested_at[:16].replace("T", " ") + " UTC",
                          status])
         return rows or [["", "(the corpus folder is empty)", 0, "", ""]]
 
@@ -318,8 +343,7 @@ class _Handlers:
                                        bad=True), self.documents()
         except (CorpusError, StoreError, EmbeddingModelError) as exc:
             return render.message_html(f"Re-ingest failed: {exc}", bad=True), self.documents()
-        self.engine.sync()
-        self.engine.retriever.refresh(force=True)
+        self.engine.sync()  # the new index serves from the next question on
         return render.ingest_html(report), self.documents()
 
     @_friendly
@@ -355,19 +379,25 @@ class _Handlers:
                        progress=lambda done, total: progress((done, total), desc="Evaluating",
                                                               unit="cases"))
         summary = summarize(rows, errors)
-        out = Path(tempfile.mkdtemp(prefix="cited-qa-eval-"))
+        out = _results_folder()
         write_results(out, summary, rows)
         files = [str(out / name) for name in ("results.jsonl", "report.html", "summary.json")]
         return render.evaluation_html(summary, rows, errors), files
 
-    def _sources(self, result: Answer) -> str:
-        return render.sources_html(result, {c.source: self._text(c.source)
-                                            for c in result.citations if c.page is None})
+    def _sources(self, result: Answer, turn: int) -> str:
+        texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
+        return render.sources_html(result, texts, turn=turn)
 
     def _path(self, source: str) -> Path | None:
-        """The corpus file `source` names, or None if it is outside the corpus folder."""
+        """The corpus file `source` names, or None unless ingest would read it: inside the
+        corpus folder, not hidden, of a supported type."""
         path = (self.corpus / source).resolve()
-        return path if source and path.is_relative_to(self.corpus) and path.is_file() else None
+        if not source or not path.is_relative_to(self.corpus) or not path.is_file():
+            return None
+        parts = path.relative_to(self.corpus).parts
+        if any(p.startswith(".") for p in parts) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            return None
+        return path
 
     def _text(self, source: str) -> str | None:
         path = self._path(source)
@@ -386,5 +416,24 @@ def _conversation(turns: list[Answer]) -> list[dict]:
     return history
 
 
-def _reply(result: Answer) -> str:
-    return render.answer_html(result.text, result.decision.value, result.reason)
+def _reply(result: Answer, turn: int) -> str:
+    return render.answer_html(result.text, result.decision.value, result.reason, turn=turn)
+
+
+def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = False) -> int | None:
+    """The turn of the chat message an event is about (message i belongs to turn i // 2)."""
+    index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    if not isinstance(index, int) or (replies_only and index % 2 == 0):
+        return None
+    return index // 2 if 0 <= index // 2 < len(turns) else None
+
+
+def _results_folder() -> Path:
+    """A new folder for one evaluation's files; those of runs over a day old are removed
+    (Gradio keeps its own copies of what it served)."""
+    parent = Path(tempfile.gettempdir()) / "cited-qa-evaluations"
+    parent.mkdir(exist_ok=True)
+    for old in parent.iterdir():
+        if time.time() - old.stat().st_mtime > RESULTS_KEEP_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=parent))

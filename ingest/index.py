@@ -77,6 +77,12 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.failed
 
+    @property
+    def changed(self) -> bool:
+        """Whether this run wrote to the store."""
+        return bool(self.rebuilt or self.files_added or self.files_updated or self.files_deleted
+                    or self.chunks_deleted)
+
     def summary(self) -> str:
         lines = [f"Ingested {self.corpus} into {self.store}"]
         if self.rebuilt:
@@ -123,42 +129,54 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
     with ingest_lock(settings.lock_path, wait=wait):
         store = open_store(settings, model=model, pipeline=PIPELINE_VERSION)
         report.store = store.location
-        store, report.rebuilt = _ensure_compatible(store, settings, model, rebuild)
-        records = store.file_records()
-        if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
-            records = {k: replace(r, status=PENDING) for k, r in records.items()}
-        paths, skipped = scan_corpus(root)
-        report.skipped = [p.relative_to(root).as_posix() for p in skipped]
-        report.files_seen = len(paths)
-        plans = []
-        for path in paths:
-            source = path.relative_to(root).as_posix()
-            record = records.get(source)
-            try:
-                plan = _plan_file(path, root, record, store, settings, fingerprint)
-            except LoadError as exc:
-                reason = str(exc)
-                if record and record.status == PENDING:
-                    # a run was cut short while rewriting this file: its chunks mix versions
-                    report.chunks_deleted += _delete_source(store, source)
-                    reason += " (chunks left half-written by an interrupted ingest were removed)"
-                report.failed.append((source, reason))
-                continue
-            if plan is None:
-                report.files_unchanged += 1
-                report.chunks_unchanged += record.chunks
-            else:
-                plans.append(plan)
-        _apply(plans, store, settings, fingerprint, report, log, progress)
-        present = {p.relative_to(root).as_posix() for p in paths}
-        for source in sorted(set(records) - present):
-            report.chunks_deleted += _delete_source(store, source)
-            report.files_deleted += 1
-            log(f"deleted {source}")
-        if plans or report.chunks_deleted or report.files_deleted or report.rebuilt:
-            mark_generation(settings)  # other processes reading this store reload it
+        finished = False
+        try:
+            _sync_folder(store, settings, rebuild, model, fingerprint, report, log, progress)
+            finished = True
+        finally:
+            if report.changed or not finished:  # a run that failed may have written too
+                mark_generation(settings)  # other processes reading this store reload it
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _sync_folder(store: Store, settings: Settings, rebuild: bool, model: str, fingerprint: str,
+                 report: IngestReport, log: Callable[[str], None],
+                 progress: Callable[[int, int], None]) -> None:
+    """Plan every file of the corpus folder against `store`, then write what changed."""
+    root = settings.corpus_dir
+    store, report.rebuilt = _ensure_compatible(store, settings, model, rebuild)
+    records = store.file_records()
+    if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
+        records = {k: replace(r, status=PENDING) for k, r in records.items()}
+    paths, skipped = scan_corpus(root)
+    report.skipped = [p.relative_to(root).as_posix() for p in skipped]
+    report.files_seen = len(paths)
+    plans = []
+    for path in paths:
+        source = path.relative_to(root).as_posix()
+        record = records.get(source)
+        try:
+            plan = _plan_file(path, root, record, store, settings, fingerprint)
+        except LoadError as exc:
+            reason = str(exc)
+            if record and record.status == PENDING:
+                # a run was cut short while rewriting this file: its chunks mix versions
+                report.chunks_deleted += _delete_source(store, source)
+                reason += " (chunks left half-written by an interrupted ingest were removed)"
+            report.failed.append((source, reason))
+            continue
+        if plan is None:
+            report.files_unchanged += 1
+            report.chunks_unchanged += record.chunks
+        else:
+            plans.append(plan)
+    _apply(plans, store, settings, fingerprint, report, log, progress)
+    present = {p.relative_to(root).as_posix() for p in paths}
+    for source in sorted(set(records) - present):
+        report.chunks_deleted += _delete_source(store, source)
+        report.files_deleted += 1
+        log(f"deleted {source}")
 
 
 def chunking_fingerprint(settings: Settings) -> str:

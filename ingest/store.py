@@ -157,7 +157,6 @@ def _renew_if_stale(folder: str, current: str) -> None:
     if seen == current:
         return
     old = SharedSystemClient._identifier_to_system.pop(folder, None)
-    SharedSystemClient._identifier_to_refcount.pop(folder, None)
     _opened_at[folder] = current
     if old is not None:
         timer = threading.Timer(RETIRE_SECONDS, old.stop)

@@ -83,7 +83,7 @@ def test_answer_shows_markers_and_its_quote_in_the_sources_panel(browser_page):
     ask(page, "What are the symptoms of serotonin syndrome?")
     reply = last_reply(page)
     assert reply.locator("a.qa-marker", has_text="[1]").count() == 1
-    card = page.locator("#sources #qa-source-1")
+    card = page.locator("#sources .qa-card").first
     quote = card.locator("mark.qa-hit")
     assert quote.is_visible() and len(quote.inner_text()) > 20
     assert "mdma-and-the-serotonin-system.txt, line" in card.locator(".qa-where").inner_text()
@@ -92,7 +92,7 @@ def test_answer_shows_markers_and_its_quote_in_the_sources_panel(browser_page):
 
 def test_clicking_a_citation_shows_the_quote_highlighted_in_its_document(browser_page):
     page = browser_page
-    quote = page.locator("#sources #qa-source-1 mark.qa-hit").inner_text()
+    quote = page.locator("#sources .qa-card").first.locator("mark.qa-hit").inner_text()
     page.locator("#sources [data-cite='1']").click()
     hit = page.locator("#viewer mark.qa-hit")
     hit.wait_for(state="visible")
@@ -110,11 +110,28 @@ def test_clicking_a_citation_shows_the_quote_highlighted_in_its_document(browser
     shot(page, "3-document-viewer")
 
 
+def test_clicking_a_marker_in_an_earlier_reply_opens_that_reply_s_citation(browser_page):
+    page = browser_page
+    first = page.locator("#chat [data-testid='bot']").first
+    wanted = page.locator("#sources .qa-card").nth(1).locator("mark.qa-hit").inner_text()
+    ask(page, "What is the serotonin transporter?")
+    page.get_by_role("tab", name="Sources").click()
+    assert wanted not in page.locator("#sources").inner_text()  # now the new reply's sources
+    first.locator("a.qa-marker", has_text="[2]").click()
+    hit = page.locator("#viewer mark.qa-hit")
+    hit.wait_for(state="visible")
+    page.wait_for_function("q => document.querySelector('#viewer mark.qa-hit').innerText === q",
+                           arg=wanted)
+    page.get_by_role("tab", name="Sources").click()
+    assert wanted in page.locator("#sources").inner_text()  # the panel follows the marker
+    shot(page, "3b-marker-click")
+
+
 def test_thumbs_up_appends_an_eval_case_to_the_feedback_file(browser_page, ui_app):
     from app.cases import read_cases
 
     page = browser_page
-    page.locator("#chat button[aria-label='Like']").last.click()  # under the last reply
+    page.locator("#chat button[aria-label='Like']").first.click()  # under the first reply
     page.get_by_text("Saved your vote (helpful)").wait_for()
     cases, errors = read_cases(ui_app.settings.feedback_path)
     assert not errors and cases[-1].question == "What are the symptoms of serotonin syndrome?"

@@ -23,8 +23,8 @@ def test_escaped_text_has_no_markup_or_template_syntax(text):
 
 
 def test_answer_markers_link_to_their_source_cards_and_text_is_escaped():
-    out = answer_html("A <b> rises. [1] It falls. [1][2]", "answer", "supported")
-    assert out.count('href="#qa-source-1"') == 2 and out.count('href="#qa-source-2"') == 1
+    out = answer_html("A <b> rises. [1] It falls. [1][2]", "answer", "supported", turn=3)
+    assert out.count('href="#qa-source-3-1"') == 2 and out.count('href="#qa-source-3-2"') == 1
     assert "A &lt;b&gt; rises. <a" in out and "It falls. <a" in out
 
 
@@ -34,7 +34,7 @@ def test_answer_markers_link_to_their_source_cards_and_text_is_escaped():
     ("refuse", "personal_dose", "Refused: personal dosing advice · rule personal_dose"),
 ])
 def test_declines_and_refusals_carry_a_labelled_reason(decision, reason, label):
-    out = answer_html("Text <i>", decision, reason)
+    out = answer_html("Text <i>", decision, reason, turn=0)
     assert f"qa-label-{decision}" in out and label in out and "Text &lt;i&gt;" in out
     assert "qa-marker" not in out
 
@@ -63,8 +63,8 @@ def test_source_cards_mark_the_quote_inside_its_passage():
     result = Answer("q", Decision.ANSWER, "MDMA <raises> serotonin. [1]",
                     [Citation(1, "a.txt", "Doc", "Doc › Part", start, end, text[start:end])],
                     [Passage(chunk, 1.0)])
-    out = sources_html(result, {"a.txt": text})
-    assert 'id="qa-source-1"' in out and "Doc › Part" in out and "Doc › Doc" not in out
+    out = sources_html(result, {"a.txt": text}, turn=2)
+    assert 'id="qa-source-2-1"' in out and 'data-turn="2" data-cite="1"' in out and "Doc › Part" in out and "Doc › Doc" not in out
     assert '<mark class="qa-hit">MDMA &lt;raises&gt; serotonin.</mark> Then more.' in out
     assert "a.txt, line 2" in out and 'data-cite="1"' in out
     assert "cites no document" in sources_html(Answer("q", Decision.DECLINE, "no"), {})

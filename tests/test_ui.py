@@ -52,8 +52,8 @@ def get(url: str) -> tuple[int, dict, str]:
 
 def test_answer_has_markers_and_sources_with_exact_quotes(client, ui_app):
     chat, sources, reply = ask(client, "What are the symptoms of serotonin syndrome?")
-    assert 'class="qa-msg qa-answer"' in reply and 'href="#qa-source-1">[1]</a>' in reply
-    cards = re.findall(r'<div class="qa-card" id="qa-source-(\d+)"', sources)
+    assert 'class="qa-msg qa-answer"' in reply and 'href="#qa-source-0-1">[1]</a>' in reply
+    cards = re.findall(r'<div class="qa-card" id="qa-source-0-(\d+)"', sources)
     assert cards and cards[0] == "1"
     assert len(cards) == len(set(re.findall(r">\[(\d+)\]</a>", reply)))
     text = (ui_app.settings.corpus_dir / SEROTONIN).read_text(encoding="utf-8")
@@ -64,9 +64,11 @@ def test_answer_has_markers_and_sources_with_exact_quotes(client, ui_app):
 
 def test_follow_up_uses_the_conversation(client):
     chat, _, first = ask(client, "What is serotonin syndrome?")
-    chat, _, second = ask(client, "What are its symptoms?", chat)
-    assert len(chat) == 4 and "qa-answer" in second
-    assert re.search(r"shivering|fever|seizures", second)
+    chat, sources, second = ask(client, "What are its symptoms?", chat)
+    assert len(chat) == 4 and "qa-answer" in second and 'href="#qa-source-1-1"' in second
+    assert re.search(r"shivering|fever|seizures", second) and 'id="qa-source-1-1"' in sources
+    _, _, fresh = ask(client, "What is serotonin syndrome?")  # an empty chat starts over
+    assert 'href="#qa-source-0-1"' in fresh
 
 
 def test_off_topic_question_is_declined_with_a_label(client):
@@ -212,11 +214,67 @@ def test_a_full_queue_answers_busy_not_an_error_page(embeddings, tmp_path, ui_ap
     assert "done" in outcomes and any("Queue is full" in o for o in outcomes), outcomes
 
 
-def test_feedback_lines_are_cases_the_evaluator_reads(ui_app, engine):
-    from app.feedback import feedback_case, record_vote
+def handlers(ui_app, **changes):
+    from app.ui import _Handlers
 
-    result = engine.answer("What are the symptoms of serotonin syndrome?")
-    path = ui_app.settings.feedback_path
-    record_vote(path, feedback_case(result, [], liked=True))
-    cases, errors = read_cases(path)
-    assert not errors and cases[-1].expect == "answer" and cases[-1].sources == [SEROTONIN]
+    return _Handlers(ui_app.engine, ui_app.settings.model_copy(update=changes))
+
+
+def test_votes_on_any_reply_are_saved_with_their_history(ui_app, tmp_path):
+    import gradio as gr
+
+    ui = handlers(ui_app, feedback_file=tmp_path / "votes.jsonl")
+    turns = [ui_app.engine.answer("What is serotonin syndrome?")]
+    history = [{"role": "user", "content": "What is serotonin syndrome?"},
+               {"role": "assistant", "content": turns[0].text}]
+    turns.append(ui_app.engine.answer("What are its symptoms?", history))
+    like = lambda index, liked: gr.LikeData(None, {"index": index, "value": "", "liked": liked})
+    assert "Saved your vote (not helpful)" in ui.vote(turns, like(3, False))
+    assert "Saved your vote (helpful)" in ui.vote(turns, like(1, True))
+    for ignored in (like(2, True), like(5, True), like(1, None)):  # a question, no reply, un-vote
+        assert not isinstance(ui.vote(turns, ignored), str)
+    cases, errors = read_cases(tmp_path / "votes.jsonl")
+    assert not errors and [c.extra["vote"] for c in cases] == ["down", "up"]
+    down, up = cases
+    assert down.question == "What are its symptoms?" and down.history == history
+    assert down.expect is None and up.expect == "answer" and up.sources == [SEROTONIN]
+
+
+def test_documents_are_opened_only_from_inside_the_corpus(ui_app, tmp_path):
+    import gradio as gr
+
+    corpus = ui_app.settings.corpus_dir
+    (corpus / ".hidden.md").write_text("secret")
+    (corpus / "tool.sh").write_text("echo secret")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    (corpus / "link.txt").symlink_to(outside)
+    ui = handlers(ui_app)
+    select = lambda source: gr.SelectData(None, {"index": [0, 1], "value": source,
+                                                 "row_value": ["", source]})
+    for source in ("../data/feedback.jsonl", str(outside), ".hidden.md", "tool.sh",
+                   "link.txt", "/etc/passwd", ""):
+        assert ui.open_document(select(source)) == "", source
+    assert "Serotonin Syndrome" in ui.open_document(select(SEROTONIN))
+
+
+def test_questions_and_declines_are_answered_during_a_reingest(ui_app):
+    ui = handlers(ui_app)
+    corpus = ui_app.settings.corpus_dir
+    body = "\n\n".join(f"Paragraph {i} on the habits of capybara herd number {i} near "
+                        f"river {i}, recorded by observers over {i} seasons." for i in range(600))
+    (corpus / "capybaras.txt").write_text(body, encoding="utf-8")
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.setdefault("ingest", ui.reingest(
+        progress=lambda *a, **k: None)))
+    thread.start()
+    replies = []
+    while thread.is_alive():
+        for question in ("What are the symptoms of serotonin syndrome?",
+                         "What is the boiling point of tungsten?"):
+            replies.append(ui.respond(question, [], [])[1][-1].decision.value)
+    thread.join()
+    assert "Re-ingest finished" in outcome["ingest"][0]
+    assert len(replies) >= 4 and {"answer", "decline"} <= set(replies)
+    found = ui.respond("What do observers record about capybara herd number 417?", [], [])
+    assert "capybara" in found[0][-1]["content"] and "capybaras.txt" in found[4]
