@@ -31,6 +31,7 @@ from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
+import httpx
 import numpy as np
 
 from app import policy
@@ -43,7 +44,7 @@ from app.sentences import Sentence, sentences
 from app.terms import expand_aliases, terms, words
 from ingest.embed import load_embeddings
 from ingest.settings import Settings, get_settings
-from ingest.store import generation, open_store
+from ingest.store import StoreError, generation, open_store
 
 # Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
 # `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
@@ -118,6 +119,14 @@ class Engine:
             return Answer(question, Decision.REFUSE, policy.REFUSAL, reason=verdict.rule,
                           timings=clock.lap("policy"), trigger=verdict.trigger)
         clock.lap("policy")
+        try:
+            return self._answer_from_store(question, history, clock)
+        except httpx.TransportError as exc:  # a Chroma server that is down or does not answer
+            raise StoreError(f"cannot reach the Chroma server at {self.retriever.store.location}"
+                             f" ({type(exc).__name__}); try again when it is back") from exc
+
+    def _answer_from_store(self, question: str, history: list[dict] | None,
+                           clock: _Clock) -> Answer:
         self.sync()
         query = contextualize(clean_question(question), history)
         vector, passages, scored, scores = self._evaluate(query, clock)

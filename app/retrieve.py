@@ -105,10 +105,11 @@ class Retriever:
         """Rebuild the lexical index if the store changed; True when it did."""
         with self._lock:
             now = time.monotonic()
-            if not force and now - self._checked < REFRESH_SECONDS:
+            built = self._signature is not None
+            if not force and built and now - self._checked < REFRESH_SECONDS:
                 return False
+            signature = self.signature()  # may raise: then the next question checks again
             self._checked = now
-            signature = self.signature()
             if signature == self._signature and not force:
                 return False
             self.lexical = LexicalIndex(self.all_chunks())

@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import chromadb
+import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -46,6 +47,7 @@ from ingest.settings import Settings
 FILE_RECORD_VECTOR = [1.0]  # file records are looked up by id, never by similarity
 PENDING = "pending"
 DONE = "done"
+SERVER_TIMEOUT = httpx.Timeout(10.0, connect=3.0)  # a hung server fails a request, not the app
 RETIRE_SECONDS = 60.0  # a replaced chromadb system is stopped once in-flight reads are done
 
 _systems_lock = threading.Lock()
@@ -113,6 +115,8 @@ def connect(settings: Settings) -> tuple[ClientAPI, str]:
         try:
             client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                          settings=chroma_settings)
+            # subtle: chromadb's HTTP session has no timeout at all; give it one
+            client._server._session.timeout = SERVER_TIMEOUT
             client.heartbeat()
         except Exception as exc:  # noqa: BLE001 - httpx and chromadb raise many types
             raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from exc
