@@ -197,22 +197,13 @@ def empty_document() -> str:
 
 
 def ingest_html(report) -> str:
-    """An `IngestReport` as a short summary, failed files with their reasons."""
-    r = report
-    rows = [("Files", f"{r.files_added} added, {r.files_updated} updated, {r.files_unchanged} "
-             f"unchanged, {r.files_deleted} deleted, {len(r.failed)} failed"),
-            ("Chunks", f"{r.chunks_added} added, {r.chunks_updated} updated, {r.chunks_unchanged}"
-             f" unchanged, {r.chunks_deleted} deleted ({r.chunks_embedded} embedded)"),
-            ("Time", f"{r.seconds:.1f} s")]
-    if r.rebuilt:
-        rows.append(("Rebuilt", r.rebuilt))
-    rows += [("Failed", f"{source}: {reason}") for source, reason in r.failed]
-    rows += [("Skipped", f"{source}: unsupported file type") for source in r.skipped]
-    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                    for k, v in rows)
-    status = "qa-bad" if r.failed else "qa-ok"
-    done = "Re-ingest finished with failures" if r.failed else "Re-ingest finished"
-    return f'<div class="qa-report"><p class="{status}">{done}</p><table>{cells}</table></div>'
+    """An `IngestReport`: its summary, then each failed or skipped file with the reason."""
+    notes = [f"failed {source}: {reason}" for source, reason in report.failed]
+    notes += [f"skipped {source}: unsupported file type" for source in report.skipped]
+    status = "qa-bad" if report.failed else "qa-ok"
+    done = "Re-ingest finished with failures" if report.failed else "Re-ingest finished"
+    text = "\n".join([report.summary(), *notes])
+    return f'<div class="qa-report"><p class="{status}">{done}</p><pre>{esc(text)}</pre></div>'
 
 
 def message_html(message: str, *, bad: bool = False) -> str:

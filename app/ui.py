@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 
 # subtle: Gradio and huggingface_hub read these when imported, so they are set first.
@@ -402,9 +402,16 @@ class _Handlers:
     def _text(self, source: str) -> str | None:
         path = self._path(source)
         try:
-            return read_text(path) if path else None
+            stat = path.stat() if path else None
+            return _file_text(str(path), stat.st_mtime_ns, stat.st_size) if stat else None
         except (LoadError, OSError, ValueError):
             return None
+
+
+@lru_cache(maxsize=64)
+def _file_text(path: str, _mtime_ns: int, _size: int) -> str:
+    """A corpus file's text, read (and for HTML or PDF, parsed) once per version of it."""
+    return read_text(Path(path))
 
 
 def _conversation(turns: list[Answer]) -> list[dict]:

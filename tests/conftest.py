@@ -73,16 +73,23 @@ def answer_settings(tmp_path_factory, embeddings) -> Settings:
     """The default corpus, copied and ingested once for the whole run (read-only for tests)."""
     from ingest.index import ingest
 
-    root = tmp_path_factory.mktemp("answer")
+    found = corpus_copy_settings(tmp_path_factory.mktemp("answer"))
+    ingest(found)
+    return found
+
+
+def corpus_copy_settings(root: Path, **changes) -> Settings:
+    """Settings for a copy of the default corpus in `root`, its store in `root/data`.
+
+    For fixtures wider than one test, built before any test's `isolated_env`: the
+    caller's variables and `.env` are kept out of it.
+    """
     shutil.copytree(DEFAULT_CORPUS, root / "corpus")
-    # built before any test's `isolated_env`: keep the caller's variables and .env out of it
     with pytest.MonkeyPatch.context() as mp:
         for name in SETTINGS_VARS:
             mp.delenv(name, raising=False)
         mp.chdir(root)
-        found = Settings(corpus_dir=root / "corpus", data_dir=root / "data")
-    ingest(found)
-    return found
+        return Settings(corpus_dir=root / "corpus", data_dir=root / "data", **changes)
 
 
 @pytest.fixture(scope="session")
@@ -131,14 +138,7 @@ def ui_app(tmp_path_factory, embeddings):
     from app.ui import build
     from ingest.index import ingest
 
-    root = tmp_path_factory.mktemp("ui")
-    shutil.copytree(DEFAULT_CORPUS, root / "corpus")
-    with pytest.MonkeyPatch.context() as mp:
-        for name in SETTINGS_VARS:
-            mp.delenv(name, raising=False)
-        mp.chdir(root)
-        settings = Settings(corpus_dir=root / "corpus", data_dir=root / "data",
-                            gradio_server_port=free_port())
+    settings = corpus_copy_settings(tmp_path_factory.mktemp("ui"), gradio_server_port=free_port())
     ingest(settings)
     engine = Engine(settings, embeddings=embeddings)
     demo = build(engine, settings)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,9 +18,8 @@ from app.answer import Decision, Engine
 from app.retrieve import REFRESH_SECONDS
 from ingest.index import ingest
 from ingest.load import read_text
-from ingest.settings import Settings
 from ingest.store import StoreError, open_store
-from tests.conftest import DEFAULT_CORPUS, PROJECT, free_port
+from tests.conftest import PROJECT, corpus_copy_settings, free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
 SEROTONIN = "mdma-and-the-serotonin-system.txt"
@@ -67,10 +65,8 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def served(server, tmp_path_factory, embeddings):
     """Settings for a corpus copy ingested into the server, and an engine over it."""
-    root = tmp_path_factory.mktemp("served")
-    shutil.copytree(DEFAULT_CORPUS, root / "corpus")
-    settings = Settings(corpus_dir=root / "corpus", data_dir=root / "data",
-                        chroma_host="127.0.0.1", chroma_port=server.port)
+    settings = corpus_copy_settings(tmp_path_factory.mktemp("served"),
+                                    chroma_host="127.0.0.1", chroma_port=server.port)
     report = ingest(settings)
     assert report.ok and report.chunks_added == report.chunks_embedded > 0
     return settings, Engine(settings, embeddings=embeddings)
