@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -40,9 +41,9 @@ from app.extract import Scored, SentenceEncoder, score_sentences, select
 from app.prior import PRIOR_FILE, QuestionPrior
 from app.query import Query, clean_question, contextualize
 from app.retrieve import LexicalIndex, Passage, Retriever
-from app.sentences import Sentence, sentences
 from app.terms import expand_aliases, terms, words
 from ingest.embed import load_embeddings
+from ingest.sentences import Sentence, sentences
 from ingest.settings import Settings, get_settings
 from ingest.store import StoreError, generation, open_store
 
@@ -50,6 +51,7 @@ from ingest.store import StoreError, generation, open_store
 # `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
 ANSWERABILITY = {"semantic": 2.01, "lexical": 1.34, "unknown": -1.38, "bias": -1.42}
 SUGGESTION_TRIES = 10  # nearest headings tried for the 3 suggested questions
+VOCAB_MAX = 20_000  # document words, most frequent first, an unknown word is compared with
 HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
 
 
@@ -104,9 +106,11 @@ class Engine:
         self._generation = generation(settings)
         self._sync_lock = threading.Lock()
         self.retriever = Retriever(open_store(settings), self.embeddings)
-        self.encoder = SentenceEncoder(self.embeddings)
+        self.encoder = SentenceEncoder(
+            self.embeddings, stored=lambda keys: self.retriever.store.sentence_vectors(keys))
         self.question_prior = QuestionPrior.load(PRIOR_FILE)
         self._facts: _IndexFacts | None = None
+        self._kept: dict[str, np.ndarray] = {}  # word, heading or title -> vector, see below
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         clock = _Clock()
@@ -214,9 +218,9 @@ class Engine:
             return {}
         facts = self._index_facts()
         if facts.vocab is None:
-            vocab = sorted({w for c in facts.index.chunks for w in words(c.embedding_text())
-                            if terms(w)})
-            facts.vocab = _embed(self.embeddings, vocab)
+            counts = Counter(w for c in facts.index.chunks for w in set(words(c.embedding_text())))
+            vocab = sorted([w for w, _ in counts.most_common() if terms(w)][:VOCAB_MAX])
+            facts.vocab = self._kept_vectors(vocab)
         if not len(facts.vocab):
             return {}
         vectors = self.encoder.encode_texts(missing)
@@ -234,7 +238,7 @@ class Engine:
         self.retriever.refresh()
         facts = self._index_facts(topics_too=True)
         picked: list[str] = []
-        for vector in _embed(self.embeddings, facts.topics.titles[:limit]):
+        for vector in self._kept_vectors(facts.topics.titles[:limit]):
             for heading in self._answerable_headings(facts, vector, len(picked) + 1):
                 if suggestion(heading) not in picked:
                     picked.append(suggestion(heading))
@@ -256,6 +260,13 @@ class Engine:
                 picked.append(heading)
         return picked
 
+    def _kept_vectors(self, texts: list[str]) -> np.ndarray:
+        """Rows for `texts`, embedding only those no earlier index had: after a re-ingest the
+        document words, headings and titles are mostly the same ones."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._kept]
+        self._kept.update(zip(new, _embed(self.embeddings, new)))
+        return np.stack([self._kept[t] for t in texts]) if texts else _embed(self.embeddings, [])
+
     def _index_facts(self, *, topics_too: bool = False) -> _IndexFacts:
         """What is derived from the current lexical index, started afresh when it is rebuilt."""
         if self._facts is None or self._facts.index is not self.retriever.lexical:
@@ -263,7 +274,7 @@ class Engine:
         facts = self._facts
         if topics_too and facts.topics is None:
             found = topics(facts.index.chunks)
-            facts.heading_vectors = _embed(self.embeddings, found.headings)
+            facts.heading_vectors = self._kept_vectors(found.headings)
             facts.topics = found  # last: a parallel question never sees topics without vectors
         return facts
 

@@ -36,9 +36,9 @@ from pydantic import ValidationError
 from app.answer import MARKER, Answer, Engine, marked_sentences
 from app.cases import Case, CaseError, read_cases
 from app.report import write_ragas, write_report
-from app.sentences import supports
 from ingest.embed import EmbeddingModelError
 from ingest.load import LoadError, read_text
+from ingest.sentences import supports
 from ingest.settings import Settings, get_settings
 from ingest.store import StoreError
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from app.sentences import Sentence
 from app.terms import terms
+from ingest.sentences import Sentence
 
 LEXICAL_WEIGHT = 0.5
 HEADING_MATCH = 0.75
@@ -52,25 +53,34 @@ def coverage(weights: dict[str, float], found: set[str], heading: set[str] = fro
 
 
 class SentenceEncoder:
-    """Embeds sentences in context, remembering the last `CACHE_SIZE` of them."""
+    """Sentence vectors in context: from memory (the last `CACHE_SIZE`), else from
+    `stored(keys) -> {key: vector}` (the vectors ingest stored), else embedded now."""
 
-    def __init__(self, embeddings, *, size: int = CACHE_SIZE):
+    def __init__(self, embeddings, *, size: int = CACHE_SIZE,
+                 stored: Callable[[list[str]], dict[str, np.ndarray]] | None = None):
         self.embeddings = embeddings
         self.size = size
+        self.stored = stored
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the UI answers several questions at once
 
     def encode(self, items: list[Sentence]) -> np.ndarray:
         """One normalized row per sentence, embedded under its heading."""
-        return self.encode_texts([s.context for s in items])
+        return self.encode_texts([s.context for s in items], {s.context: s.key for s in items})
 
-    def encode_texts(self, keys: list[str]) -> np.ndarray:
-        """One normalized row per text."""
+    def encode_texts(self, keys: list[str], stored_as: dict[str, str] | None = None) -> np.ndarray:
+        """One normalized row per text; `stored_as` maps a text to its stored vector's key."""
         with self._lock:  # subtle: copy the hits now; a parallel question may evict them
             rows = {k: self._cache[k] for k in keys if k in self._cache}
         missing = [k for k in dict.fromkeys(keys) if k not in rows]
-        fresh = {key: np.asarray(vec, dtype=np.float32) for key, vec in
-                 zip(missing, self.embeddings.embed_documents(missing))} if missing else {}
+        fresh = {}
+        if missing and stored_as and self.stored:
+            found = self.stored([stored_as[k] for k in missing])
+            fresh = {k: found[stored_as[k]] for k in missing if stored_as[k] in found}
+            missing = [k for k in missing if k not in fresh]
+        if missing:  # not stored (an index built before sentence vectors) or not a sentence
+            fresh |= {key: np.asarray(vec, dtype=np.float32) for key, vec in
+                      zip(missing, self.embeddings.embed_documents(missing))}
         rows.update(fresh)
         with self._lock:
             self._cache.update(fresh)

@@ -2,7 +2,8 @@
 
 The lexical index is built in memory from what the store holds (never from the
 corpus folder), and rebuilt when the store's file records or chunk count
-change, so a re-ingest is picked up without a restart. Reciprocal rank fusion
+change, so a re-ingest is picked up without a restart; a rebuild reads and
+tokenizes again only the chunks of files whose record changed. Reciprocal rank fusion
 adds `weight / (RRF_K + rank)` from each retriever a chunk appears in; BM25 weighs
 `BM25_WEIGHT`, dense 1 (`python eval/retrieval.py` compares the three rankings).
 
@@ -68,13 +69,14 @@ def rrf(rankings: list[list[str]], *, k: int = RRF_K,
 class LexicalIndex:
     """BM25 over chunks (title, section and body, residue removed) and term statistics."""
 
-    def __init__(self, chunks: list[Chunk]):
+    def __init__(self, chunks: list[Chunk], tokens: list[list[str]] | None = None):
+        """`tokens`, one list per chunk, saves tokenizing chunks an older index already did."""
         self.chunks = chunks
-        tokens = [terms(c.embedding_text()) for c in chunks]
-        self.df = Counter(t for toks in tokens for t in set(toks))
+        self.tokens = tokens if tokens is not None else [terms(c.embedding_text()) for c in chunks]
+        self.df = Counter(t for toks in self.tokens for t in set(toks))
         self.bm25 = bm25s.BM25()
         if chunks:
-            self.bm25.index(tokens, show_progress=False)
+            self.bm25.index(self.tokens, show_progress=False)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency; a term no chunk contains gets the highest value."""
@@ -97,23 +99,25 @@ class Retriever:
         self.embeddings = embeddings
         self.candidates = candidates
         self.lexical = LexicalIndex([])
+        self._files: dict[str, tuple] | None = None  # the file records `lexical` was built from
         self._signature: str | None = None
         self._checked = 0.0
         self._lock = threading.Lock()  # one rebuild at a time when questions come in parallel
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Rebuild the lexical index if the store changed; True when it did."""
+        """Rebuild the lexical index if the store changed; True when it did. `force`: look
+        now, and read every chunk again even if nothing changed."""
         with self._lock:
             now = time.monotonic()
             built = self._signature is not None
             if not force and built and now - self._checked < REFRESH_SECONDS:
                 return False
-            signature = self.signature()  # may raise: then the next question checks again
+            signature, files = self._state()  # may raise: then the next question checks again
             self._checked = now
             if signature == self._signature and not force:
                 return False
-            self.lexical = LexicalIndex(self.all_chunks())
-            self._signature = signature
+            self.lexical = self._updated(files, reuse=not force)
+            self._signature, self._files = signature, files
             return True
 
     def replace_store(self, store: Store) -> None:
@@ -122,24 +126,47 @@ class Retriever:
         with self._lock:
             old, self.store = self.store, store
             try:
-                signature, lexical = self.signature(), LexicalIndex(self.all_chunks())
+                signature, files = self._state()
+                lexical = self._updated(files)
             except Exception:
                 self.store = old  # keep serving what worked
                 raise
-            self.lexical, self._signature, self._checked = lexical, signature, time.monotonic()
+            self.lexical, self._signature, self._files = lexical, signature, files
+            self._checked = time.monotonic()
 
     def signature(self) -> str:
         """Changes whenever an ingest adds, edits or removes a file."""
-        records = sorted((r.source, r.sha256, r.status, r.fingerprint)
-                         for r in self.store.file_records().values())
-        key = f"{self.store.count()}|{records}"
-        return hashlib.sha256(key.encode()).hexdigest()
+        return self._state()[0]
 
-    def all_chunks(self) -> list[Chunk]:
-        """Every chunk in the store, in a stable order, read in pages."""
+    def _state(self) -> tuple[str, dict[str, tuple]]:
+        """(signature, {source: what its file record says about its chunks})."""
+        files = {r.source: (r.sha256, r.status, r.fingerprint, r.ingested_at)
+                 for r in self.store.file_records().values()}
+        key = f"{self.store.count()}|{sorted(files.items())}"
+        return hashlib.sha256(key.encode()).hexdigest(), files
+
+    def _updated(self, files: dict[str, tuple], *, reuse: bool = True) -> LexicalIndex:
+        """The lexical index for the store's `files`: the current index's chunks and tokens
+        for files whose record is unchanged, the others read again (all, the first time)."""
+        if not reuse or self._files is None:
+            return LexicalIndex(self.all_chunks())
+        changed = sorted(s for s in files if self._files.get(s) != files[s])
+        pairs = [(c, t) for c, t in zip(self.lexical.chunks, self.lexical.tokens)
+                 if c.source in files and c.source not in changed]
+        pairs += [(c, terms(c.embedding_text())) for c in self.all_chunks(changed)]
+        if len(pairs) != self.store.count():  # chunks without a record: trust nothing kept
+            return LexicalIndex(self.all_chunks())
+        pairs.sort(key=lambda p: (p[0].source, p[0].start, p[0].id))
+        return LexicalIndex([c for c, _ in pairs], [t for _, t in pairs])
+
+    def all_chunks(self, sources: list[str] | None = None) -> list[Chunk]:
+        """Every chunk in the store (or of `sources`), in a stable order, read in pages."""
+        if sources == []:
+            return []
+        where = None if sources is None else {"source": {"$in": sources}}
         chunks, offset, page = [], 0, self.store.max_batch
         while True:
-            got = self.store.chunks.get(include=["documents", "metadatas"],
+            got = self.store.chunks.get(include=["documents", "metadatas"], where=where,
                                         limit=page, offset=offset)
             chunks += [_chunk(i, d, m) for i, d, m in
                        zip(got["ids"], got["documents"], got["metadatas"])]

@@ -333,7 +333,8 @@ class _Handlers:
 
         def embedded(done: int, total: int) -> None:
             if total:
-                progress((done, total), desc="Embedding new and changed chunks", unit="chunks")
+                progress((done, total), desc="Embedding new and changed chunks and sentences",
+                         unit="texts")
 
         try:
             report = ingest(self.settings, progress=embedded)

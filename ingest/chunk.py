@@ -34,7 +34,7 @@ from ingest.clean import (BULLET, LINE_KINDS, Residue, find_residue, plain_text,
 from ingest.load import Document
 from ingest.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes what is stored
+PIPELINE_VERSION = "2"  # bump when what is stored changes (2: sentence vectors)
 HEADING_MAX_CHARS = 100
 HEADING_MAX_WORDS = 14
 TITLE_CASE_SHARE = 0.6

@@ -5,7 +5,9 @@ A content-hash scheme in the spirit of LangChain's indexing API, per file:
   from the store, nothing embedded;
 - new or edited file: chunked; chunks whose id is new are embedded and added,
   chunks whose text is unchanged but moved get their offsets updated without
-  re-embedding, chunks no longer produced are deleted;
+  re-embedding, chunks no longer produced are deleted; the same diff keeps the
+  file's sentence vectors (`ingest.sentences`, one per distinct sentence in
+  context) in line, so answering never embeds a document sentence;
 - deleted file: its chunks and record are removed;
 - file that fails to load: reported, and its stored chunks are left alone.
 
@@ -39,6 +41,7 @@ from tqdm import tqdm
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
 from ingest.load import LoadError, load_document, scan_corpus
+from ingest.sentences import sentences
 from ingest.settings import Settings
 from ingest.store import (DONE, PENDING, FileRecord, Store, mark_generation, open_store,
                           reset_store, stamp_store)
@@ -71,6 +74,7 @@ class IngestReport:
     chunks_unchanged: int = 0
     chunks_deleted: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
 
     @property
@@ -94,6 +98,7 @@ class IngestReport:
             f"chunks: {self.chunks_added} added, {self.chunks_updated} updated, "
             f"{self.chunks_unchanged} unchanged, {self.chunks_deleted} deleted "
             f"({self.chunks_embedded} embedded)",
+            f"sentence vectors: {self.sentences_embedded} embedded",
             f"took {self.seconds:.2f} s",
         ]
         return "\n".join(lines)
@@ -111,6 +116,8 @@ class FilePlan:
     move: list[Chunk]  # same id, new offsets: metadata update only
     delete: list[str]
     is_new: bool
+    new_sentences: dict[str, str] = field(default_factory=dict)  # key -> text to embed
+    stale_sentences: list[str] = field(default_factory=list)  # keys no chunk has any more
 
 
 def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
@@ -223,18 +230,22 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
     add = [c for c in chunks if c.id not in stored]
     move = [c for c in chunks if c.id in stored and stored[c.id] != c.metadata()]
     keep = {c.id for c in chunks}
+    wanted = {s.key: s.context for c in chunks for s in sentences(c)}
+    have = store.sentence_keys(doc.source)
     # a record with no hash is a first ingest of this file that was cut short
     return FilePlan(doc.source, sha, chunks[0].title, chunks, add, move,
-                    [i for i in stored if i not in keep], is_new=not (record and record.sha256))
+                    [i for i in stored if i not in keep], is_new=not (record and record.sha256),
+                    new_sentences={k: t for k, t in wanted.items() if k not in have},
+                    stale_sentences=[k for k in have if k not in wanted])
 
 
 def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint: str,
            report: IngestReport, log: Callable[[str], None],
            progress: Callable[[int, int], None]) -> None:
-    total = sum(len(p.add) for p in plans)
+    total = sum(len(p.add) + len(p.new_sentences) for p in plans)
     embeddings = load_embeddings(settings.embedding_model, device=settings.embedding_device,
                                  batch_size=settings.embed_batch_size) if total else None
-    bar = tqdm(total=total, unit="chunk", desc="embedding",
+    bar = tqdm(total=total, unit="text", desc="embedding",
                disable=True if total < PROGRESS_MIN_CHUNKS else None)
 
     done = 0
@@ -250,12 +261,16 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
         for plan in plans:
             pending = _record(plan, fingerprint, PENDING)
             store.put_file(pending if not plan.is_new else replace(pending, sha256=""))
+            # sentences first: a stored chunk always has its sentence vectors
+            _write_sentences(store, plan, embeddings, settings.embed_batch_size, advance)
             _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, advance)
             for batch in _batches(plan.move, store.max_batch):
                 store.chunks.update(ids=[c.id for c in batch],
                                     metadatas=[c.metadata() for c in batch])
             for ids in _batches(plan.delete, store.max_batch):
                 store.chunks.delete(ids=ids)
+            for ids in _batches(plan.stale_sentences, store.max_batch):
+                store.sentences.delete(ids=ids)
             store.put_file(_record(plan, fingerprint, DONE))
             report.files_added += plan.is_new
             report.files_updated += not plan.is_new
@@ -264,6 +279,7 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
             report.chunks_deleted += len(plan.delete)
             report.chunks_unchanged += len(plan.chunks) - len(plan.add) - len(plan.move)
             report.chunks_embedded += len(plan.add)
+            report.sentences_embedded += len(plan.new_sentences)
             log(f"indexed {plan.source}: {len(plan.add)} added, {len(plan.move)} updated, "
                 f"{len(plan.delete)} deleted")
 
@@ -284,10 +300,22 @@ def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int
         advance(len(batch))
 
 
+def _write_sentences(store: Store, plan: FilePlan, embeddings, batch_size: int,
+                     advance: Callable[[int], None]) -> None:
+    items = list(plan.new_sentences.items())
+    for batch in _batches(items, min(batch_size, store.max_batch)):
+        vectors = embeddings.embed_documents([text for _, text in batch])
+        store.sentences.upsert(ids=[key for key, _ in batch], embeddings=vectors,
+                               metadatas=[{"source": plan.source}] * len(batch))
+        advance(len(batch))
+
+
 def _delete_source(store: Store, source: str) -> int:
     stored = store.chunk_metadata(source)
     for ids in _batches(list(stored), store.max_batch):
         store.chunks.delete(ids=ids)
+    for ids in _batches(sorted(store.sentence_keys(source)), store.max_batch):
+        store.sentences.delete(ids=ids)
     store.drop_file(source)
     return len(stored)
 

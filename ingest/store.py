@@ -4,13 +4,16 @@ One code path for both deployments: an embedded `PersistentClient` under
 `Settings.data_dir`, or a Chroma server through `HttpClient` when
 `CHROMA_HOST` is set. Telemetry is off either way.
 
-The store holds two collections:
+The store holds three collections:
 - `<collection>`: one entry per chunk; id = `Chunk.id`, document = the exact
   span of the file, metadata = `Chunk.metadata()`, cosine space. Its metadata
   records the model and pipeline version that built it.
 - `<collection>-files`: one entry per corpus file (id = source path) with its
   content hash, title, chunk count and last ingest time. Keeping it in Chroma,
   beside the vectors, means the two can never belong to different stores.
+- `<collection>-sentences`: the vector of every sentence of every chunk
+  (`ingest.sentences`), id = `Sentence.key`, metadata = its source. Read back by
+  id when a question's passages are scored, so answering embeds only the question.
 
 Several processes may share one embedded store (an app, and `python -m ingest` in
 a terminal), but chromadb keeps one in-memory system per folder per process, whose
@@ -37,6 +40,7 @@ from pathlib import Path
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -74,6 +78,7 @@ class Store:
     client: ClientAPI
     chunks: Collection
     files: Collection
+    sentences: Collection
     location: str  # for messages: a folder or a server address
 
     @property
@@ -100,6 +105,17 @@ class Store:
 
     def count(self) -> int:
         return self.chunks.count()
+
+    def sentence_keys(self, source: str) -> set[str]:
+        """The ids of every stored sentence vector of `source`."""
+        return set(self.sentences.get(where={"source": source}, include=[])["ids"])
+
+    def sentence_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
+        """{key: vector} for those of `keys` that are stored."""
+        if not keys:
+            return {}
+        got = self.sentences.get(ids=keys, include=["embeddings"])
+        return {k: np.asarray(v, dtype=np.float32) for k, v in zip(got["ids"], got["embeddings"])}
 
     @property
     def max_batch(self) -> int:
@@ -182,7 +198,10 @@ def open_store(settings: Settings, *, model: str | None = None, pipeline: str | 
             configuration={"hnsw": {"space": "cosine"}})
     files = client.get_or_create_collection(f"{settings.chroma_collection}-files",
                                             embedding_function=None)
-    return Store(client, chunks, files, where)
+    sentences = client.get_or_create_collection(
+        f"{settings.chroma_collection}-sentences", embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}})
+    return Store(client, chunks, files, sentences, where)
 
 
 def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
@@ -193,10 +212,11 @@ def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
 
 
 def reset_store(settings: Settings, *, model: str, pipeline: str) -> Store:
-    """Delete both collections and start empty (a rebuild)."""
+    """Delete the collections and start empty (a rebuild)."""
     client, _ = connect(settings)
     # subtle: file records go first, so a reset cut short never leaves records of lost chunks
-    for name in (f"{settings.chroma_collection}-files", settings.chroma_collection):
+    for name in (f"{settings.chroma_collection}-files", settings.chroma_collection,
+                 f"{settings.chroma_collection}-sentences"):
         try:
             client.delete_collection(name)
         except Exception:  # noqa: BLE001 - chromadb raises NotFoundError or ValueError by version

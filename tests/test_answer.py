@@ -16,9 +16,9 @@ import pytest
 from app.answer import MARKER, Answer, Decision, compose
 from app.answer import marked_sentences as split_marked
 from app.decline import suggestion, topics
-from app.sentences import Sentence, supports
 from ingest.chunk import chunk_document
 from ingest.load import load_document, read_text
+from ingest.sentences import Sentence, supports
 from tests.conftest import DEFAULT_CORPUS, PROJECT
 
 EVAL = [json.loads(line) for line in
@@ -314,3 +314,56 @@ def test_compose_numbers_citations_by_first_use_and_reuses_them():
     assert text == ("Second sentence here. [1] First sentence here. [2] "
                     "Second sentence here. [1]")
     assert [(c.n, c.source) for c in citations] == [(1, "b.txt"), (2, "a.txt")]
+
+
+class Counting:
+    """The real model, recording what it embeds."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.queries, self.documents = [], []
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return self.inner.embed_query(text)
+
+    def embed_documents(self, texts):
+        self.documents += texts
+        return self.inner.embed_documents(texts)
+
+
+def test_answering_embeds_the_question_but_never_a_document_sentence(answer_settings, embeddings):
+    from app.answer import Engine
+    from ingest.sentences import sentences as sentences_of
+
+    contexts = {s.context for p in sorted(DEFAULT_CORPUS.glob("*.txt"))
+                for c in chunk_document(load_document(p, root=DEFAULT_CORPUS))
+                for s in sentences_of(c)}
+
+    counting = Counting(embeddings)
+    engine = Engine(answer_settings, embeddings=counting)
+    for question in ("What are the symptoms of serotonin syndrome?", "What is SERT?",
+                     "How does MDMA influence oxytocin?"):
+        assert engine.answer(question).decision == Decision.ANSWER
+    assert len(counting.queries) == 3
+    assert not contexts & set(counting.documents)
+
+
+def test_after_a_reingest_only_new_words_and_headings_are_embedded(settings, embeddings,
+                                                                   monkeypatch):
+    from app.answer import Engine
+    from ingest.index import ingest
+
+    monkeypatch.setattr("app.retrieve.REFRESH_SECONDS", 0.0)
+    ingest(settings)
+    counting = Counting(embeddings)
+    engine = Engine(settings, embeddings=counting)
+    assert engine.answer("What is the capital of France?").decision == Decision.DECLINE
+    assert {"serotonin", "oxytocin"} <= set(counting.documents)  # the vocabulary, once
+    (settings.corpus_dir / "notes.txt").write_text(
+        "Zorblatt studies\n\nZorblatt receptors bind quinzite in the cortex.\n")
+    ingest(settings)
+    counting.documents.clear()
+    engine.answer("What is the capital of France?")
+    assert "zorblatt" in counting.documents and "quinzite" in counting.documents
+    assert "serotonin" not in counting.documents and len(counting.documents) < 20

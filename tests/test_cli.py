@@ -14,6 +14,7 @@ def test_first_and_second_run_print_summaries(settings, capsys):
     assert main([], settings=settings) == 0
     out = capsys.readouterr().out
     assert "3 unchanged" in out and "(0 embedded)" in out and "took " in out
+    assert "sentence vectors: 0 embedded" in out
 
 
 def test_corpus_option_picks_another_folder(settings, tmp_path, capsys):

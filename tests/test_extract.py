@@ -7,9 +7,9 @@ import pytest
 
 from app.extract import (HEADING_MATCH, LEXICAL_WEIGHT, RELATIVE_KEEP, Scored, SentenceEncoder,
                          coverage, score_sentences, select)
-from app.sentences import Sentence, sentences
 from ingest.chunk import chunk_document
 from ingest.load import load_document
+from ingest.sentences import Sentence, sentences
 from tests.conftest import DEFAULT_CORPUS
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -122,6 +122,25 @@ def test_encode_embeds_sentences_under_their_heading(embeddings):
     s = Sentence("a.txt", "T", "T › Risks", 0, 30, "MDMA raises heat.", "MDMA raises heat.")
     SentenceEncoder(counting).encode([s])
     assert counting.calls == [["Risks. MDMA raises heat."]]
+
+
+def test_encode_reads_stored_vectors_and_embeds_only_the_rest(embeddings):
+    counting = CountingEmbeddings(embeddings)
+    kept, new = (Sentence("a.txt", "T", "T", 0, 30, t, t)
+                 for t in ("MDMA raises heat.", "SSRIs block SERT."))
+    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)  # clearly not the model's
+    asked: list[list[str]] = []
+
+    def stored(keys):
+        asked.append(keys)
+        return {kept.key: vector}
+
+    encoder = SentenceEncoder(counting, stored=stored)
+    rows = encoder.encode([kept, new])
+    assert asked == [[kept.key, new.key]] and counting.calls == [["SSRIs block SERT."]]
+    assert np.array_equal(rows[0], vector)
+    encoder.encode([kept, new])  # both cached now
+    assert len(asked) == 1 and len(counting.calls) == 1
 
 
 # --- score_sentences -----------------------------------------------------------------------------

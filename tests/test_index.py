@@ -11,12 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.chunk import chunk_document
 from ingest.embed import load_embeddings
 from ingest.index import IngestBusy, ingest, ingest_lock
 from ingest.load import load_document, read_text
+from ingest.sentences import sentences
 from dataclasses import replace
 
 from ingest.embed import EmbeddingModelError
@@ -43,8 +45,17 @@ def expected_chunks(corpus: Path) -> dict[str, tuple]:
     return out
 
 
+def expected_sentences(corpus: Path) -> dict[str, str]:
+    """{key: text to embed} of every sentence of a clean chunking of the folder."""
+    return {s.key: s.context for path in sorted(corpus.rglob("*.txt"))
+            for c in chunk_document(load_document(path, root=corpus)) for s in sentences(c)}
+
+
 def assert_matches_corpus(settings) -> None:
-    """The store holds exactly the chunks of the folder, each an exact span of its file."""
+    """The store holds exactly the chunks of the folder, each an exact span of its file,
+    and exactly the vectors of their sentences."""
+    stored_keys = open_store(settings).sentences.get(include=[])["ids"]
+    assert sorted(stored_keys) == sorted(expected_sentences(settings.corpus_dir))
     chunks = stored(settings)
     want = expected_chunks(settings.corpus_dir)
     assert {i: (m["source"], m["start"], m["end"]) for i, m in chunks.items()} == want
@@ -65,6 +76,7 @@ def test_first_ingest_stores_every_chunk_exactly(settings):
     total = len(expected_chunks(settings.corpus_dir))
     assert (report.files_seen, report.files_added, report.chunks_added) == (3, 3, total)
     assert report.chunks_embedded == total and report.ok
+    assert report.sentences_embedded == len(expected_sentences(settings.corpus_dir))
     assert_matches_corpus(settings)
     meta = next(iter(stored(settings).values()))
     assert {"source", "title", "section", "start", "end"} <= set(meta)
@@ -74,16 +86,16 @@ def test_unchanged_corpus_embeds_nothing(settings):
     first = ingest(settings)
     marker = settings.generation_path.read_text()
     again = ingest(settings)
-    assert again.chunks_embedded == 0 and again.chunks_added == 0
+    assert again.chunks_embedded == again.sentences_embedded == again.chunks_added == 0
     assert (again.files_unchanged, again.chunks_unchanged) == (3, first.chunks_added)
     assert_matches_corpus(settings)
     assert settings.generation_path.read_text() == marker  # nothing written: readers keep theirs
 
 
-def test_progress_counts_embedded_chunks_and_changes_move_the_marker(settings):
+def test_progress_counts_embedded_texts_and_changes_move_the_marker(settings):
     calls: list[tuple[int, int]] = []
     report = ingest(settings, progress=lambda done, total: calls.append((done, total)))
-    total = report.chunks_embedded
+    total = report.chunks_embedded + report.sentences_embedded
     assert calls[0] == (0, total) and calls[-1] == (total, total)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     marker = settings.generation_path.read_text()
@@ -101,6 +113,7 @@ def test_edited_file_replaces_only_its_changed_chunks(settings):
     report = ingest(settings)
     assert (report.files_updated, report.files_unchanged) == (1, 2)
     assert 1 <= report.chunks_embedded <= 2
+    assert report.sentences_embedded == 1  # the new paragraph; "Coda" is its heading
     after = stored(settings)
     for cid, meta in before.items():
         if meta["source"] != REWIRING:
@@ -117,6 +130,7 @@ def test_shifted_chunks_are_updated_not_reembedded(settings):
     report = ingest(settings)
     assert report.chunks_embedded == 1  # the intro chunk now holds "Hello."
     assert report.chunks_updated == 7  # every later chunk moved by 7 characters
+    assert report.sentences_embedded == 0  # "Hello." is too short to be a sentence
     assert_matches_corpus(settings)
 
 
@@ -214,6 +228,7 @@ def test_half_written_file_that_now_fails_is_cleared(settings):
     report = ingest(settings)
     assert report.failed[0][0] == SEROTONIN and "half-written" in report.failed[0][1]
     assert not open_store(settings).chunk_metadata(SEROTONIN)
+    assert not open_store(settings).sentence_keys(SEROTONIN)
     assert SEROTONIN not in open_store(settings).file_records()
 
 
@@ -292,3 +307,14 @@ def test_sigkill_midway_then_rerun_ends_like_a_clean_ingest(tmp_path):
     assert len(spans) == len(set(spans)) == open_store(killed).count() == len(clean)
     assert all(r.status == DONE for r in open_store(killed).file_records().values())
     assert "part3/" + REWIRING in nearest_sources(killed, "oxytocin bonding hormone", 10)
+
+
+def test_stored_sentence_vectors_are_the_models_vectors_of_their_text(settings, embeddings):
+    ingest(settings)
+    want = expected_sentences(settings.corpus_dir)
+    keys = sorted(want)[:20]
+    got = open_store(settings).sentence_vectors(keys + ["no-such-key"])
+    assert sorted(got) == keys
+    fresh = np.asarray(embeddings.embed_documents([want[k] for k in keys]))
+    for key, vector in zip(keys, fresh):
+        assert got[key].dtype == np.float32 and np.allclose(got[key], vector, atol=1e-5)

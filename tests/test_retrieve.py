@@ -154,3 +154,26 @@ def test_refresh_picks_up_a_reingest(settings, embeddings):
     found = retriever.search("zorblatt", k=3, mode="lexical")
     assert found and "zorblatt" in found[0].chunk.text
     assert not retriever.refresh()  # nothing changed since
+
+
+def test_refresh_rereads_only_the_files_that_changed(settings, embeddings, monkeypatch):
+    monkeypatch.setattr("app.retrieve.REFRESH_SECONDS", 0.0)
+    ingest(settings)
+    retriever = Retriever(open_store(settings), embeddings)
+    assert retriever.refresh()
+    read: list = []
+    full_read = retriever.all_chunks
+    monkeypatch.setattr(retriever, "all_chunks", lambda sources=None: read.append(sources)
+                        or full_read(sources))
+    path = settings.corpus_dir / HUBERMAN
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nThe zorblatt receptor binds it.\n",
+                    encoding="utf-8")
+    (settings.corpus_dir / "mdma-brain-rewiring-study.txt").unlink()
+    ingest(settings)
+    assert retriever.refresh() and read == [[HUBERMAN]]
+    fresh = LexicalIndex(full_read())
+    assert [c.id for c in retriever.lexical.chunks] == [c.id for c in fresh.chunks]
+    assert retriever.lexical.tokens == fresh.tokens and retriever.lexical.df == fresh.df
+    query = terms("zorblatt serotonin receptor")
+    assert (retriever.lexical.bm25.get_scores(query) == fresh.bm25.get_scores(query)).all()
+    assert not retriever.refresh() and read == [[HUBERMAN]]

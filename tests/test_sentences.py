@@ -1,13 +1,13 @@
-"""Tests for app/sentences.py: sentence spans with exact offsets, and what is not a sentence."""
+"""Tests for ingest/sentences.py: sentence spans with exact offsets, and what is not a sentence."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.sentences import MIN_WORDS, Sentence, sentences, split_sentences, supports
 from ingest.chunk import SECTION_SEPARATOR, Chunk, chunk_document
 from ingest.clean import BULLET
 from ingest.load import load_document
+from ingest.sentences import MIN_WORDS, Sentence, sentences, split_sentences, supports
 from tests.conftest import DEFAULT_CORPUS
 
 CORPUS_FILES = sorted(p.name for p in DEFAULT_CORPUS.glob("*.txt"))

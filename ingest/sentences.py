@@ -12,7 +12,9 @@ Each `Sentence` keeps `quote`, the exact span `file_text[start:end]`, and
 bullets, inline residue (slugs, timestamps, reference marks) or extra spaces.
 `supports(quote, text)` is the check every answer sentence passes.
 
-This module does not score sentences (`extract.py` does), retrieve, or number citations.
+Ingest embeds every sentence's `context` once and stores it (`ingest.index`); the
+answerer reads those vectors back. This module does not embed or score sentences
+(`app/extract.py` does), retrieve, or number citations.
 
     >>> c = Chunk("id", "a.txt", "T", "S", 10, 54, "  • Mild: Restlessness, shivering, sweating.")
     >>> [(s.start, s.end, s.text) for s in sentences(c)]
@@ -21,6 +23,7 @@ This module does not score sentences (`extract.py` does), retrieve, or number ci
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from ingest.chunk import SECTION_SEPARATOR, Chunk, heading_level, heading_text
@@ -55,6 +58,12 @@ class Sentence:
     def context(self) -> str:
         """The sentence under its nearest heading: what gets embedded."""
         return f"{self.heading}. {self.text}" if self.heading else self.text
+
+    @property
+    def key(self) -> str:
+        """The id of its stored vector (see `ingest.index`): its file and `context`, hashed,
+        so a sentence that only moved keeps its vector."""
+        return hashlib.sha256(f"{self.source}\x00{self.context}".encode()).hexdigest()[:32]
 
 
 def supports(quote: str, text: str) -> bool:
