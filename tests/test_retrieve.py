@@ -177,3 +177,7 @@ def test_refresh_rereads_only_the_files_that_changed(settings, embeddings, monke
     query = terms("zorblatt serotonin receptor")
     assert (retriever.lexical.bm25.get_scores(query) == fresh.bm25.get_scores(query)).all()
     assert not retriever.refresh() and read == [[HUBERMAN]]
+    monkeypatch.setattr("app.retrieve.REREAD_MAX_FILES", 0)  # as if every file had changed
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    ingest(settings)
+    assert retriever.refresh() and read[-1] is None  # one full read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 import time
 
 import pytest
@@ -83,3 +84,25 @@ def test_another_process_write_renews_the_embedded_system(tmp_path):
     settings.generation_path.write_text("written by another process")
     connect(settings)
     assert SharedSystemClient._identifier_to_system[folder] is not system
+
+
+def test_sentence_vectors_another_process_wrote_meanwhile_are_missing_not_an_error(tmp_path):
+    """An embedded client's in-memory index misses another process's new ids; asking for
+    them must give {} (the answerer embeds those sentences) rather than raise."""
+    import os
+    import subprocess
+    import sys
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_store(settings)
+    store.sentences.add(ids=["old"], embeddings=[[1.0, 0.0]], metadatas=[{"source": "a.txt"}])
+    assert set(store.sentence_vectors(["old"])) == {"old"}
+    writer = ("import sys; from pathlib import Path; from ingest.settings import Settings\n"
+              "from ingest.store import open_store\n"
+              "s = open_store(Settings(data_dir=Path(sys.argv[1])))\n"
+              "s.sentences.add(ids=['new'], embeddings=[[0.0, 1.0]], metadatas=[{'source': 'a.txt'}])\n"
+              "s.sentences.delete(ids=['old'])")
+    subprocess.run([sys.executable, "-c", writer, str(tmp_path)], check=True, timeout=60,
+                   env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert store.sentence_keys("a.txt") == {"new"}  # SQLite already says so
+    assert store.sentence_vectors(["new", "old"]) in ({}, {"new": pytest.approx([0.0, 1.0])})
