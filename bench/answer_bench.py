@@ -46,23 +46,28 @@ def cases() -> list[dict]:
     return out
 
 
+def latencies(engine: Engine, top_k: int) -> tuple[list[float], list[float]]:
+    """(warm answer ms, floor ms) per question of `cases()`, after `WARMUP` questions."""
+    questions = cases()
+    for case in questions[:WARMUP]:
+        engine.answer(case["question"], case.get("history"))
+    warm, floor = [], []
+    for case in questions:
+        started = time.perf_counter()
+        engine.answer(case["question"], case.get("history"))
+        warm.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        engine.retriever.dense(engine.retriever.embed(case["question"]), top_k)
+        floor.append((time.perf_counter() - started) * 1000)
+    return warm, floor
+
+
 def run() -> list[tuple[str, str]]:
     corpus = PROJECT / "corpus"
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=corpus, data_dir=Path(tmp))
         ingest(settings)
-        engine = Engine(settings)
-        questions = cases()
-        for case in questions[:WARMUP]:
-            engine.answer(case["question"], case.get("history"))
-        warm, floor = [], []
-        for case in questions:
-            started = time.perf_counter()
-            engine.answer(case["question"], case.get("history"))
-            warm.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            engine.retriever.dense(engine.retriever.embed(case["question"]), settings.top_k)
-            floor.append((time.perf_counter() - started) * 1000)
+        warm, floor = latencies(Engine(settings), settings.top_k)
         env = os.environ | {"DATA_DIR": tmp, "CORPUS_DIR": str(corpus)}
         cold = []
         for _ in range(COLD_RUNS):

@@ -28,7 +28,7 @@ sys.path.insert(0, str(PROJECT))
 
 from app.answer import Engine  # noqa: E402
 from app.retrieve import REFRESH_SECONDS, LexicalIndex  # noqa: E402
-from bench.answer_bench import WARMUP, cases, percentile  # noqa: E402
+from bench.answer_bench import latencies, percentile  # noqa: E402
 from bench.synthetic import edit_lines, make_corpus  # noqa: E402
 from ingest.embed import load_embeddings  # noqa: E402
 from ingest.index import ingest  # noqa: E402
@@ -58,21 +58,6 @@ def lexical_build(engine: Engine) -> tuple[float, float, float]:
     return read_s, build_s, peak
 
 
-def latencies(engine: Engine, top_k: int) -> tuple[list[float], list[float]]:
-    questions = cases()
-    for case in questions[:WARMUP]:
-        engine.answer(case["question"], case.get("history"))
-    warm, floor = [], []
-    for case in questions:
-        started = time.perf_counter()
-        engine.answer(case["question"], case.get("history"))
-        warm.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        engine.retriever.dense(engine.retriever.embed(case["question"]), top_k)
-        floor.append((time.perf_counter() - started) * 1000)
-    return warm, floor
-
-
 def run(chunks_wanted: int = CHUNKS) -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         corpus, data = Path(tmp) / "corpus", Path(tmp) / "data"
@@ -88,7 +73,7 @@ def run(chunks_wanted: int = CHUNKS) -> list[tuple[str, str]]:
         engine = Engine(settings)
         read_s, build_s, peak = lexical_build(engine)
         warm, floor = latencies(engine, settings.top_k)
-        edited = corpus / "report-00007.md"
+        edited = corpus / f"report-{files // 2:05d}.md"  # any file; one in the middle
         edit_lines(edited)
         edit = ingest(settings)
         time.sleep(REFRESH_SECONDS)  # how often the app looks for a re-ingest
