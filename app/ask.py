@@ -18,12 +18,10 @@ import json
 import sys
 from pathlib import Path
 
-from app.answer import Answer, Decision, Engine
-from app.render import where
-from ingest.embed import EmbeddingModelError
-from ingest.load import read_text
-from ingest.settings import Settings, get_settings
-from ingest.store import StoreError
+from app.engine import Answer, Decision, Engine
+from app.settings import Settings, get_settings
+from ingest.corpus import source_text
+from ingest.errors import EmbeddingModelError, StoreError
 
 
 def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> int:
@@ -59,18 +57,9 @@ def render(result: Answer, corpus: Path) -> str:
         lines.append("\nSources:")
     for c in result.citations:
         lines.append(f"[{c.n}] {c.title} › {c.section}")
-        lines.append(f"    {c.source}, {_where(c, corpus)}")
+        lines.append(f"    {c.source}, {c.location(source_text(corpus, c.source))}")
         lines.append("    “" + " ".join(c.quote.split()) + "”")
     return "\n".join(lines)
-
-
-def _where(citation, corpus: Path) -> str:
-    """Lines (or page) of the citation in its file, or its character offsets."""
-    try:
-        text = None if citation.page is not None else read_text(corpus / citation.source)
-    except (OSError, ValueError):
-        text = None
-    return where(citation, text)
 
 
 def _history(path: Path) -> list[dict]:

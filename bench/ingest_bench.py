@@ -22,9 +22,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from app.settings import Settings  # noqa: E402
 from ingest.embed import load_embeddings  # noqa: E402
 from ingest.index import ingest  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
 
 REPEATS = 3
 

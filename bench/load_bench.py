@@ -33,9 +33,9 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from gradio_client import Client  # noqa: E402
 from gradio_client.utils import QueueError  # noqa: E402
 
+from app.settings import Settings  # noqa: E402
 from bench.answer_bench import percentile  # noqa: E402
 from ingest.index import ingest  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
 
 USERS = 20
 SECONDS = 60

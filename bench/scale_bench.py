@@ -26,13 +26,14 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from app.answer import Engine  # noqa: E402
-from app.retrieve import REFRESH_SECONDS, LexicalIndex  # noqa: E402
+from app.engine import Engine  # noqa: E402
+from app.engine.retrieve import REFRESH_SECONDS, LexicalIndex  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from bench.answer_bench import latencies, percentile  # noqa: E402
 from bench.synthetic import edit_lines, make_corpus  # noqa: E402
 from ingest.embed import load_embeddings  # noqa: E402
 from ingest.index import ingest  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
+from ingest.store import open_store  # noqa: E402
 
 CHUNKS = 50_000
 CHUNK_SIZE, CHUNK_OVERLAP = 300, 50
@@ -46,7 +47,7 @@ def lexical_build(engine: Engine) -> tuple[float, float, float]:
     """(seconds to read every chunk, seconds to build BM25, peak MiB while building); the
     memory from a second build, since tracing slows Python down several times."""
     started = time.perf_counter()
-    chunks = engine.retriever.all_chunks()
+    chunks = open_store(engine.settings).chunks()
     read_s = time.perf_counter() - started
     started = time.perf_counter()
     LexicalIndex(chunks)
@@ -78,7 +79,7 @@ def run(chunks_wanted: int = CHUNKS) -> list[tuple[str, str]]:
         edit = ingest(settings)
         time.sleep(REFRESH_SECONDS)  # how often the app looks for a re-ingest
         started = time.perf_counter()
-        picked_up = engine.retriever.refresh()
+        picked_up = engine.refresh()
         pickup_s = time.perf_counter() - started
         edit_lines(edited, seed=2)
         env = os.environ | {"DATA_DIR": str(data), "CORPUS_DIR": str(corpus),

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from app import answer as engine_module
-from app.answer import Engine, _Clock
-from app.cases import Case, read_cases
-from app.prior import FEATURES, PRIOR_FILE, QuestionPrior, features
-from app.query import clean_question, contextualize
+from app.engine import Engine
+from app.engine.judge import ANSWERABILITY
+from app.engine.prior import FEATURES, PRIOR_FILE, QuestionPrior, features
+from app.evaluation import Case, read_cases
+from app.settings import Settings
 from ingest.index import ingest
-from ingest.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 # L2 penalty of the prior: light on the judge's figures, heavier on the 384 vector columns,
@@ -47,18 +46,17 @@ def collect(cases: list[Case], engine: Engine) -> list[tuple[dict, np.ndarray, s
     for case in cases:
         if case.expect not in ("answer", "decline"):
             continue
-        query = contextualize(clean_question(case.question), case.history)
-        vector, passages, _, scores = engine._evaluate(query, _Clock())
-        if passages:
-            out.append((scores, vector, case.expect, case.id))
+        found = engine.assess(case.question, case.history)
+        if found.passages:
+            out.append((found.scores, found.vector, case.expect, case.id))
     return out
 
 
 def without_near_copies(cases: list[Case], engine: Engine) -> list[Case]:
     """`cases` minus those whose question nearly repeats a test question."""
     test = [c.question for c in read_cases(TEST_CASES)[0]]
-    vectors = engine.encoder.encode_texts([c.question for c in cases])
-    near = (vectors @ engine.encoder.encode_texts(test).T).max(axis=1) >= NEAR_COPY
+    vectors = engine.embed_texts([c.question for c in cases])
+    near = (vectors @ engine.embed_texts(test).T).max(axis=1) >= NEAR_COPY
     print(f"left out {int(near.sum())} tuning cases that nearly repeat a test question")
     return [c for c, copy in zip(cases, near) if not copy]
 
@@ -120,7 +118,7 @@ def main() -> None:
         engine = Engine(settings)
         cases = without_near_copies(cases, engine)
         rows = collect(cases, engine)
-        chunk_ids = {c.id for c in engine.retriever.lexical.chunks}
+        chunk_ids = engine.chunk_ids()
     y = np.array([1.0 if r[2] == "answer" else 0.0 for r in rows])
     scalars = np.array([[r[0][f] for f in FEATURES] for r in rows])
     w = fit(scalars, y)
@@ -139,7 +137,7 @@ def main() -> None:
                       float(wp[-1]), f"{args.cases.name}: {len(rows)} cases").save()
         print(f"wrote {PRIOR_FILE}")
     if args.verbose:
-        now = np.array([engine_module.ANSWERABILITY[f] for f in (*FEATURES, "bias")])
+        now = np.array([ANSWERABILITY[f] for f in (*FEATURES, "bias")])
         margin = np.hstack([scalars, np.ones((len(scalars), 1))]) @ now
         for m, (scores, _, expect, case_id) in sorted(zip(margin, rows), key=lambda r: r[0]):
             flag = "" if (m >= 0) == (expect == "answer") else "  <-- wrong"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.cases import read_cases  # noqa: E402
-from app.policy import check  # noqa: E402
+from app.evaluation import read_cases
+from app.policy import check
 
 DEFAULT = Path(__file__).resolve().parent / "policy_test.jsonl"
 

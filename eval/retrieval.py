@@ -14,13 +14,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from app.query import clean_question, contextualize
-from app.retrieve import Retriever
-from app.terms import expand_aliases
+from app.engine.query import clean_question, contextualize
+from app.engine.retrieve import Retriever
+from app.engine.terms import expand_aliases
+from app.settings import Settings
 from ingest.embed import load_embeddings
 from ingest.index import ingest
 from ingest.load import read_text
-from ingest.settings import Settings
 from ingest.store import open_store
 
 HERE = Path(__file__).resolve().parent

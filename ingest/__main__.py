@@ -16,10 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ingest.embed import EmbeddingModelError
-from ingest.index import CorpusError, IngestBusy, ingest
+from ingest.errors import CorpusError, EmbeddingModelError, IngestBusy, StoreError
+from ingest.index import ingest
 from ingest.settings import Settings, get_settings
-from ingest.store import StoreError
 
 
 def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> int:

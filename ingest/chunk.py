@@ -29,8 +29,7 @@ from pathlib import PurePosixPath
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.clean import (BULLET, LINE_KINDS, Residue, find_residue, plain_text, split_lines,
-                          strip_bullet)
+from ingest.clean import BULLET, LINE_KINDS, Residue, find_residue, plain_text, split_lines, strip_bullet
 from ingest.load import Document
 from ingest.settings import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE
 

@@ -21,12 +21,10 @@ from pathlib import Path
 
 from langchain_huggingface import HuggingFaceEmbeddings
 
+from ingest.errors import EmbeddingModelError
+
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"})
-
-
-class EmbeddingModelError(Exception):
-    """The configured model could not be loaded; `str()` says which and why."""
 
 
 def model_id(name: str) -> str:
@@ -66,6 +64,6 @@ def _load(name: str, device: str, batch_size: int) -> HuggingFaceEmbeddings:
             model_kwargs={"device": device, "local_files_only": local},
             encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
         )
-    except Exception as exc:  # noqa: BLE001 - torch, transformers and the hub raise many types
+    except Exception as exc:
         hint = "" if local else " (not a local folder, and no model hub can be reached here)"
         raise EmbeddingModelError(f"cannot load embedding model {name!r}{hint}: {exc}") from exc

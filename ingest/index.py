@@ -1,6 +1,8 @@
 """Bring the store in line with the corpus folder, changing only what changed.
 
-A content-hash scheme in the spirit of LangChain's indexing API, per file:
+A content-hash scheme in the spirit of LangChain's indexing API, per file (that API
+itself does not fit: it keys on whole documents, cannot update a chunk's offsets
+without re-embedding it, and keeps no sentence vectors or per-file crash records):
 - unchanged file (same bytes, same chunking settings): skipped, nothing read
   from the store, nothing embedded;
 - new or edited file: chunked; chunks whose id is new are embedded and added,
@@ -15,7 +17,7 @@ Crash safety: a file's record is set to "pending" before its chunks are
 touched and to "done" after. A run killed at any point leaves "pending"
 records, which the next run redoes by diffing against what the store really
 holds, so it ends exactly where a clean ingest would. A lock file keeps a
-second ingest from writing at the same time.
+second ingest from writing at the same time (`filelock`).
 
 This module does not parse files or cut chunks (`load.py`, `chunk.py`).
 
@@ -26,35 +28,28 @@ This module does not parse files or cut chunks (`load.py`, `chunk.py`).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
+from filelock import FileLock, Timeout
+from langchain_core.embeddings import Embeddings
 from tqdm import tqdm
 
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
-from ingest.load import LoadError, load_document, scan_corpus
+from ingest.errors import CorpusError, IngestBusy, LoadError
+from ingest.load import load_document, scan_corpus
 from ingest.sentences import sentences
 from ingest.settings import Settings
-from ingest.store import (DONE, PENDING, FileRecord, Store, mark_generation, open_store,
-                          reset_store, stamp_store)
+from ingest.store import DONE, PENDING, FileRecord, Store, mark_generation, open_store, reset_store
 
 PROGRESS_MIN_CHUNKS = 200  # show a progress bar only when this many chunks need embedding
-
-
-class IngestBusy(Exception):
-    """Another ingest holds the lock."""
-
-
-class CorpusError(Exception):
-    """The corpus folder is missing or not a folder."""
 
 
 @dataclass
@@ -120,25 +115,34 @@ class FilePlan:
     stale_sentences: list[str] = field(default_factory=list)  # keys no chunk has any more
 
 
-def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
-           log: Callable[[str], None] = lambda _msg: None,
+def ingest(settings: Settings, *, embeddings: Embeddings | None = None, rebuild: bool = False,
+           wait: float = 0.0, log: Callable[[str], None] = lambda _msg: None,
            progress: Callable[[int, int], None] = lambda _done, _total: None) -> IngestReport:
     """Sync `settings.corpus_dir` into the store; see the module docstring.
 
-    `log` gets a line per file written; `progress` gets (chunks embedded, chunks to embed).
+    `embeddings`: any LangChain `Embeddings` to embed with, instead of loading
+    `settings.embedding_model` when something needs embedding (the store is stamped with
+    that name either way; tests pass a fake). `log` gets a line per file written;
+    `progress` gets (texts embedded, texts to embed).
     """
     started = time.perf_counter()
     root = settings.corpus_dir
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root}")
-    model, fingerprint = model_id(settings.embedding_model), chunking_fingerprint(settings)
+    name, fingerprint = model_id(settings.embedding_model), chunking_fingerprint(settings)
     report = IngestReport(corpus=str(root))
+
+    def model() -> Embeddings:  # loaded only when needed: a no-change run never loads it
+        return embeddings or load_embeddings(settings.embedding_model,
+                                             device=settings.embedding_device,
+                                             batch_size=settings.embed_batch_size)
+
     with ingest_lock(settings.lock_path, wait=wait):
-        store = open_store(settings, model=model, pipeline=PIPELINE_VERSION)
+        store = open_store(settings, model=name, pipeline=PIPELINE_VERSION)
         report.store = store.location
         finished = False
         try:
-            _sync_folder(store, settings, rebuild, model, fingerprint, report, log, progress)
+            _sync_folder(store, settings, rebuild, name, model, fingerprint, report, log, progress)
             finished = True
         finally:
             if report.changed or not finished:  # a run that failed may have written too
@@ -147,12 +151,13 @@ def ingest(settings: Settings, *, rebuild: bool = False, wait: float = 0.0,
     return report
 
 
-def _sync_folder(store: Store, settings: Settings, rebuild: bool, model: str, fingerprint: str,
-                 report: IngestReport, log: Callable[[str], None],
+def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
+                 model: Callable[[], Embeddings], fingerprint: str, report: IngestReport,
+                 log: Callable[[str], None],
                  progress: Callable[[int, int], None]) -> None:
     """Plan every file of the corpus folder against `store`, then write what changed."""
     root = settings.corpus_dir
-    store, report.rebuilt = _ensure_compatible(store, settings, model, rebuild)
+    store, report.rebuilt = _ensure_compatible(store, settings, name, model, rebuild)
     records = store.file_records()
     if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
         records = {k: replace(r, status=PENDING) for k, r in records.items()}
@@ -178,7 +183,7 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, model: str, fi
             report.chunks_unchanged += record.chunks
         else:
             plans.append(plan)
-    _apply(plans, store, settings, fingerprint, report, log, progress)
+    _apply(plans, store, settings, model, fingerprint, report, log, progress)
     present = {p.relative_to(root).as_posix() for p in paths}
     for source in sorted(set(records) - present):
         report.chunks_deleted += _delete_source(store, source)
@@ -191,28 +196,27 @@ def chunking_fingerprint(settings: Settings) -> str:
     return f"v{PIPELINE_VERSION}:{settings.chunk_size}:{settings.chunk_overlap}"
 
 
-def _ensure_compatible(store: Store, settings: Settings, model: str,
+def _ensure_compatible(store: Store, settings: Settings, name: str, model: Callable[[], Embeddings],
                        rebuild: bool) -> tuple[Store, str | None]:
     built = store.built_with
-    wanted = {"embedding_model": model, "pipeline": PIPELINE_VERSION}
+    wanted = {"embedding_model": name, "pipeline": PIPELINE_VERSION}
     if built == wanted and not rebuild:
         return store, None
     if store.count() == 0 and not rebuild:
         # no chunks, but sentence vectors may be left by another model (a reset cut short)
-        for keys in _batches(store.sentences.get(include=[])["ids"], store.max_batch):
-            store.sentences.delete(ids=keys)
-        stamp_store(store, model=model, pipeline=PIPELINE_VERSION)
+        for keys in _batches(sorted(store.sentence_keys()), store.max_batch):
+            store.delete_sentences(keys)
+        store.stamp(model=name, pipeline=PIPELINE_VERSION)
         return store, None
     # load the new model before deleting anything: a model that fails to load keeps the index
-    load_embeddings(settings.embedding_model, device=settings.embedding_device,
-                    batch_size=settings.embed_batch_size)
+    model()
     if rebuild:
-        return reset_store(settings, model=model, pipeline=PIPELINE_VERSION), "--rebuild"
-    if built.get("embedding_model") != model:
-        reason = f"embedding model changed from {built.get('embedding_model')} to {model}"
+        return reset_store(settings, model=name, pipeline=PIPELINE_VERSION), "--rebuild"
+    if built.get("embedding_model") != name:
+        reason = f"embedding model changed from {built.get('embedding_model')} to {name}"
     else:
         reason = f"pipeline version changed from {built.get('pipeline')} to {PIPELINE_VERSION}"
-    return reset_store(settings, model=model, pipeline=PIPELINE_VERSION), reason
+    return reset_store(settings, model=name, pipeline=PIPELINE_VERSION), reason
 
 
 def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
@@ -242,12 +246,12 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
                     stale_sentences=[k for k in have if k not in wanted])
 
 
-def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint: str,
+def _apply(plans: list[FilePlan], store: Store, settings: Settings,
+           model: Callable[[], Embeddings], fingerprint: str,
            report: IngestReport, log: Callable[[str], None],
            progress: Callable[[int, int], None]) -> None:
     total = sum(len(p.add) + len(p.new_sentences) for p in plans)
-    embeddings = load_embeddings(settings.embedding_model, device=settings.embedding_device,
-                                 batch_size=settings.embed_batch_size) if total else None
+    embeddings = model() if total else None
     bar = tqdm(total=total, unit="text", desc="embedding",
                disable=True if total < PROGRESS_MIN_CHUNKS else None)
 
@@ -268,12 +272,11 @@ def _apply(plans: list[FilePlan], store: Store, settings: Settings, fingerprint:
             _write_sentences(store, plan, embeddings, settings.embed_batch_size, advance)
             _write_chunks(store, plan.add, embeddings, settings.embed_batch_size, advance)
             for batch in _batches(plan.move, store.max_batch):
-                store.chunks.update(ids=[c.id for c in batch],
-                                    metadatas=[c.metadata() for c in batch])
+                store.move_chunks(batch)
             for ids in _batches(plan.delete, store.max_batch):
-                store.chunks.delete(ids=ids)
+                store.delete_chunks(ids)
             for ids in _batches(plan.stale_sentences, store.max_batch):
-                store.sentences.delete(ids=ids)
+                store.delete_sentences(ids)
             store.put_file(_record(plan, fingerprint, DONE))
             report.files_added += plan.is_new
             report.files_updated += not plan.is_new
@@ -297,9 +300,7 @@ def _write_chunks(store: Store, chunks: list[Chunk], embeddings, batch_size: int
                   advance: Callable[[int], None]) -> None:
     for batch in _batches(chunks, min(batch_size, store.max_batch)):
         vectors = embeddings.embed_documents([c.embedding_text() for c in batch])
-        store.chunks.upsert(ids=[c.id for c in batch], embeddings=vectors,
-                            documents=[c.text for c in batch],
-                            metadatas=[c.metadata() for c in batch])
+        store.write_chunks(batch, vectors)
         advance(len(batch))
 
 
@@ -308,17 +309,16 @@ def _write_sentences(store: Store, plan: FilePlan, embeddings, batch_size: int,
     items = list(plan.new_sentences.items())
     for batch in _batches(items, min(batch_size, store.max_batch)):
         vectors = embeddings.embed_documents([text for _, text in batch])
-        store.sentences.upsert(ids=[key for key, _ in batch], embeddings=vectors,
-                               metadatas=[{"source": plan.source}] * len(batch))
+        store.write_sentences(plan.source, [key for key, _ in batch], vectors)
         advance(len(batch))
 
 
 def _delete_source(store: Store, source: str) -> int:
     stored = store.chunk_metadata(source)
     for ids in _batches(list(stored), store.max_batch):
-        store.chunks.delete(ids=ids)
+        store.delete_chunks(ids)
     for ids in _batches(sorted(store.sentence_keys(source)), store.max_batch):
-        store.sentences.delete(ids=ids)
+        store.delete_sentences(ids)
     store.drop_file(source)
     return len(stored)
 
@@ -326,32 +326,31 @@ def _delete_source(store: Store, source: str) -> int:
 def _record(plan: FilePlan, fingerprint: str, status: str) -> FileRecord:
     return FileRecord(source=plan.source, sha256=plan.sha256, fingerprint=fingerprint,
                       status=status, title=plan.title, chunks=len(plan.chunks),
-                      ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                      ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 @contextmanager
 def ingest_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
-    """Hold the ingest lock; raise `IngestBusy` if another process keeps it past `wait` s.
+    """Hold the ingest lock; raise `IngestBusy` if another holder keeps it past `wait` s.
 
-    The operating system drops the lock when its holder dies, even by SIGKILL.
+    The operating system drops the lock when its holder dies, even by SIGKILL. Who holds
+    it is written beside it (`<lock>.holder`), for the message a waiting process prints.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    holder = path.with_name(path.name + ".holder")
+    lock = FileLock(path, timeout=wait)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-                    raise IngestBusy(f"another ingest is running ({holder}); try again when it "
-                                     "has finished, or pass --wait SECONDS") from None
-                time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
+        lock.acquire(poll_interval=0.2)
+    except Timeout:
+        try:
+            who = holder.read_text(encoding="utf-8").strip() or "unknown"
+        except OSError:
+            who = "unknown"
+        raise IngestBusy(f"another ingest is running ({who}); try again when it has finished, "
+                         "or pass --wait SECONDS") from None
+    try:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        holder.write_text(f"pid {os.getpid()}, started {started}", encoding="utf-8")
         yield
     finally:
-        os.close(fd)
+        lock.release()

@@ -25,12 +25,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.errors import LoadError
+
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 BINARY_CONTROL_RATIO = 0.05  # above this share of control bytes, a "text" file is binary
-
-
-class LoadError(Exception):
-    """A supported file that could not be turned into text; `str()` is the reason."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def _load_pdf(data: bytes, source: str) -> Document:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise LoadError(f"cannot parse PDF: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+    except Exception as exc:
         if "crypt" in str(exc).lower():
             raise LoadError(f"encrypted PDF: {exc}") from exc
         raise LoadError(f"cannot parse PDF: {type(exc).__name__}: {exc}") from exc

@@ -1,8 +1,11 @@
-"""One settings object for the whole project, read once from the environment.
+"""Ingest's settings: where the corpus and the index live, which model embeds, how
+chunks are cut; read once from the environment.
 
-Every variable is listed, with a comment, in `.env.example`. An optional `.env`
-file in the current folder is read too; real environment variables win over it.
-Code below this module receives a `Settings` value and never reads `os.environ`.
+`app.settings.Settings` extends this class with what only the engine and the UI use,
+and is the one settings object the app reads; ingest code receives either. Every
+variable is listed, with a comment, in `.env.example`. An optional `.env` file in the
+current folder is read too; real environment variables win over it. Code below this
+module receives a `Settings` value and never reads `os.environ`.
 
 This module does not validate that folders exist or that a Chroma server
 answers: the parts that use them report those problems where they happen.
@@ -22,12 +25,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_CHUNK_SIZE = 1000
 DEFAULT_CHUNK_OVERLAP = 150
-DEFAULT_TOP_K = 5
-DEFAULT_MAX_QUESTION_CHARS = 2000
 
 
 class Settings(BaseSettings):
-    """Where the corpus and the index live, which model embeds, how chunks are cut, how answers are made."""
+    """Where the corpus and the index live, which model embeds, how chunks are cut."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
@@ -41,17 +42,6 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     chunk_size: int = Field(DEFAULT_CHUNK_SIZE, ge=200, description="Max chunk characters.")
     chunk_overlap: int = Field(DEFAULT_CHUNK_OVERLAP, ge=0, description="Overlap characters.")
-    top_k: int = Field(DEFAULT_TOP_K, ge=1, le=50, description="Passages an answer draws on.")
-    max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10,
-                                    description="Longest question accepted.")
-    max_answer_sentences: int = Field(5, ge=1, le=10, description="Most sentences per answer.")
-    # The chat UI (`python -m app.serve`); the two server variables are Gradio's own names.
-    gradio_server_name: str = Field("127.0.0.1", description="Address the UI binds to.")
-    gradio_server_port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on.")
-    ui_concurrency: int = Field(2, ge=1, description="Questions answered at the same time.")
-    ui_queue_size: int = Field(20, ge=1, description="Questions waiting before 'busy'.")
-    max_upload_mb: float = Field(10, gt=0, description="Largest file the UI accepts.")
-    feedback_file: Path | None = Field(None, description="Votes; default DATA_DIR/feedback.jsonl.")
 
     @property
     def chroma_mode(self) -> str:
@@ -62,11 +52,6 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Folder of the embedded Chroma database."""
         return self.data_dir / "chroma"
-
-    @property
-    def feedback_path(self) -> Path:
-        """JSONL file the UI appends votes to, in the evaluator's case format."""
-        return self.feedback_file or self.data_dir / "feedback.jsonl"
 
     @property
     def generation_path(self) -> Path:

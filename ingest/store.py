@@ -24,9 +24,14 @@ lock in `index.py` keeps a second writer out.
 
 This module does not decide what to write; `index.py` does.
 
-    >>> store = open_store(Settings(data_dir=Path("/tmp/demo")))  # doctest: +SKIP
-    >>> store.chunks.name, store.files.name  # doctest: +SKIP
-    ('corpus', 'corpus-files')
+This is the only module that calls chromadb: callers get `Chunk`s, `FileRecord`s and
+vectors, never a collection.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> store = open_store(Settings(data_dir=Path(tempfile.mkdtemp())))
+    >>> store.count(), store.file_records()
+    (0, {})
 """
 
 from __future__ import annotations
@@ -35,8 +40,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import chromadb
 import httpx
@@ -47,6 +51,8 @@ from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError, NotFoundError
 
+from ingest.chunk import Chunk
+from ingest.errors import StoreError
 from ingest.settings import Settings
 
 FILE_RECORD_VECTOR = [1.0]  # file records are looked up by id, never by similarity
@@ -57,10 +63,6 @@ RETIRE_SECONDS = 60.0  # a replaced chromadb system is stopped once in-flight re
 
 _systems_lock = threading.Lock()
 _opened_at: dict[str, str] = {}  # embedded folder -> the generation its system has seen
-
-
-class StoreError(Exception):
-    """The store cannot be reached or opened; `str()` says where and why."""
 
 
 @dataclass(frozen=True)
@@ -74,42 +76,90 @@ class FileRecord:
     ingested_at: str  # ISO 8601, UTC
 
 
-@dataclass
 class Store:
-    client: ClientAPI
-    chunks: Collection
-    files: Collection
-    sentences: Collection
-    location: str  # for messages: a folder or a server address
+    """The three collections of one index; see the module docstring."""
+
+    def __init__(self, client: ClientAPI, chunks: Collection, files: Collection,
+                 sentences: Collection, location: str):
+        self._client, self._chunks, self._files, self._sentences = client, chunks, files, sentences
+        self.location = location  # for messages: a folder or a server address
 
     @property
     def built_with(self) -> dict[str, str]:
         """The model and pipeline version recorded on the chunk collection."""
-        meta = self.chunks.metadata or {}
+        meta = self._chunks.metadata or {}
         return {k: str(meta[k]) for k in ("embedding_model", "pipeline") if k in meta}
 
+    def stamp(self, *, model: str, pipeline: str) -> None:
+        """Record on an empty chunk collection which model and pipeline will fill it."""
+        meta = dict(self._chunks.metadata or {})
+        meta |= {"embedding_model": model, "pipeline": pipeline}
+        self._chunks.modify(metadata=meta)
+
+    # --- file records
     def file_records(self) -> dict[str, FileRecord]:
-        got = self.files.get(include=["metadatas"])
+        got = self._files.get(include=["metadatas"])
         return {i: FileRecord(source=i, **m) for i, m in zip(got["ids"], got["metadatas"])}
 
     def put_file(self, record: FileRecord) -> None:
         meta = {k: v for k, v in record.__dict__.items() if k != "source"}
-        self.files.upsert(ids=[record.source], embeddings=[FILE_RECORD_VECTOR], metadatas=[meta])
+        self._files.upsert(ids=[record.source], embeddings=[FILE_RECORD_VECTOR], metadatas=[meta])
 
     def drop_file(self, source: str) -> None:
-        self.files.delete(ids=[source])
+        self._files.delete(ids=[source])
+
+    # --- chunks
+    def count(self) -> int:
+        return self._chunks.count()
 
     def chunk_metadata(self, source: str) -> dict[str, dict]:
         """{chunk id: metadata} for every stored chunk of `source`."""
-        got = self.chunks.get(where={"source": source}, include=["metadatas"])
+        got = self._chunks.get(where={"source": source}, include=["metadatas"])
         return dict(zip(got["ids"], got["metadatas"]))
 
-    def count(self) -> int:
-        return self.chunks.count()
+    def write_chunks(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
+        """Add (or overwrite) `chunks` with their vectors."""
+        self._chunks.upsert(ids=[c.id for c in chunks], embeddings=vectors,
+                            documents=[c.text for c in chunks],
+                            metadatas=[c.metadata() for c in chunks])
 
-    def sentence_keys(self, source: str) -> set[str]:
-        """The ids of every stored sentence vector of `source`."""
-        return set(self.sentences.get(where={"source": source}, include=[])["ids"])
+    def move_chunks(self, chunks: list[Chunk]) -> None:
+        """Rewrite the metadata (offsets) of stored `chunks`; their vectors stay."""
+        self._chunks.update(ids=[c.id for c in chunks], metadatas=[c.metadata() for c in chunks])
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        self._chunks.delete(ids=ids)
+
+    def chunks(self, sources: list[str] | None = None) -> list[Chunk]:
+        """Every chunk in the store (or of `sources`), in a stable order, read in pages."""
+        if sources == []:
+            return []
+        where = None if sources is None else {"source": {"$in": sources}}
+        found, offset, page = [], 0, self.max_batch
+        while True:
+            got = self._chunks.get(include=["documents", "metadatas"], where=where,
+                                   limit=page, offset=offset)
+            found += [_chunk(i, d, m) for i, d, m in
+                      zip(got["ids"], got["documents"], got["metadatas"])]
+            if len(got["ids"]) < page:
+                break
+            offset += page
+        return sorted(found, key=lambda c: (c.source, c.start, c.id))
+
+    def nearest(self, vector: list[float], n: int) -> list[tuple[Chunk, float]]:
+        """The `n` chunks nearest to `vector`, with cosine similarity."""
+        # Chroma returns fewer than n when it holds fewer: no count() round trip needed
+        got = self._chunks.query(query_embeddings=[vector], n_results=n,
+                                 include=["documents", "metadatas", "distances"])
+        return [(_chunk(i, d, m), 1.0 - dist) for i, d, m, dist in
+                zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
+                    got["distances"][0])]
+
+    # --- sentence vectors
+    def sentence_keys(self, source: str | None = None) -> set[str]:
+        """The ids of every stored sentence vector (of `source`)."""
+        where = None if source is None else {"source": source}
+        return set(self._sentences.get(where=where, include=[])["ids"])
 
     def sentence_vectors(self, keys: list[str]) -> dict[str, np.ndarray]:
         """{key: vector} for those of `keys` that are stored; {} when the store cannot say
@@ -117,17 +167,28 @@ class Store:
         if not keys:
             return {}
         try:
-            got = self.sentences.get(ids=keys, include=["embeddings"])
+            got = self._sentences.get(ids=keys, include=["embeddings"])
         except ChromaError:
             # subtle: an embedded client whose in-memory index predates another process's
             # write fails on ids it finds in SQLite but not in memory ("Error finding id")
             return {}
         return {k: np.asarray(v, dtype=np.float32) for k, v in zip(got["ids"], got["embeddings"])}
 
+    def write_sentences(self, source: str, keys: list[str], vectors: list[list[float]]) -> None:
+        self._sentences.upsert(ids=keys, embeddings=vectors, metadatas=[{"source": source}] * len(keys))
+
+    def delete_sentences(self, keys: list[str]) -> None:
+        self._sentences.delete(ids=keys)
+
     @property
     def max_batch(self) -> int:
         """The most records Chroma takes in one add, update or delete."""
-        return self.client.get_max_batch_size()
+        return self._client.get_max_batch_size()
+
+
+def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
+    return Chunk(chunk_id, meta["source"], meta["title"], meta["section"], int(meta["start"]),
+                 int(meta["end"]), text, meta.get("page"), meta.get("page_end"))
 
 
 def connect(settings: Settings) -> tuple[ClientAPI, str]:
@@ -141,7 +202,7 @@ def connect(settings: Settings) -> tuple[ClientAPI, str]:
             # subtle: chromadb's HTTP session has no timeout at all; give it one
             client._server._session.timeout = SERVER_TIMEOUT
             client.heartbeat()
-        except Exception as exc:  # noqa: BLE001 - httpx and chromadb raise many types
+        except Exception as exc:
             raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from exc
         return client, where
     path = settings.chroma_path
@@ -152,7 +213,7 @@ def connect(settings: Settings) -> tuple[ClientAPI, str]:
             _renew_if_stale(folder, generation(settings))
             client = chromadb.PersistentClient(path=folder, settings=chroma_settings)
         return client, str(path)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StoreError(f"cannot open the Chroma store at {path}: {exc}") from exc
 
 
@@ -166,7 +227,7 @@ def generation(settings: Settings) -> str:
 
 def mark_generation(settings: Settings) -> str:
     """Record that this process has just changed the store, for the other processes."""
-    marker = f"{uuid.uuid4().hex} {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+    marker = f"{uuid.uuid4().hex} {datetime.now(UTC).isoformat(timespec='seconds')}"
     path = settings.generation_path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -198,7 +259,7 @@ def open_store(settings: Settings, *, model: str | None = None, pipeline: str | 
         chunks = client.get_collection(settings.chroma_collection, embedding_function=None)
     except Exception:  # noqa: BLE001 - NotFoundError or ValueError, by chromadb version
         stamp = {"embedding_model": model, "pipeline": pipeline,
-                 "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                 "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         chunks = client.get_or_create_collection(
             settings.chroma_collection, embedding_function=None,
             metadata={k: v for k, v in stamp.items() if v},
@@ -209,13 +270,6 @@ def open_store(settings: Settings, *, model: str | None = None, pipeline: str | 
         f"{settings.chroma_collection}-sentences", embedding_function=None,
         configuration={"hnsw": {"space": "cosine"}})
     return Store(client, chunks, files, sentences, where)
-
-
-def stamp_store(store: Store, *, model: str, pipeline: str) -> None:
-    """Record on an empty chunk collection which model and pipeline will fill it."""
-    meta = dict(store.chunks.metadata or {})
-    meta |= {"embedding_model": model, "pipeline": pipeline}
-    store.chunks.modify(metadata=meta)
 
 
 def reset_store(settings: Settings, *, model: str, pipeline: str) -> Store:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from app.settings import Settings
 from ingest.embed import load_embeddings
-from ingest.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from ingest.settings import DEFAULT_EMBEDDING_MODEL
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT / "corpus"
@@ -95,7 +96,7 @@ def corpus_copy_settings(root: Path, **changes) -> Settings:
 @pytest.fixture(scope="session")
 def engine(answer_settings, embeddings):
     """One answer engine over `answer_settings`' store, shared by the whole run."""
-    from app.answer import Engine
+    from app.engine import Engine
 
     return Engine(answer_settings, embeddings=embeddings)
 
@@ -133,9 +134,8 @@ class RunningUI:
 def ui_app(tmp_path_factory, embeddings):
     """The chat UI over its own ingested copy of the default corpus, served on a free
     127.0.0.1 port for the module, then stopped."""
-    from app.answer import Engine
-    from app.serve import launch
-    from app.ui import build
+    from app.engine import Engine
+    from app.web import build, launch
     from ingest.index import ingest
 
     settings = corpus_copy_settings(tmp_path_factory.mktemp("ui"), gradio_server_port=free_port())

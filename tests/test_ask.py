@@ -8,8 +8,8 @@ import re
 import pytest
 
 from app.ask import main
+from app.settings import Settings
 from ingest.load import read_text
-from ingest.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

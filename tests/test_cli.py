@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.settings import get_settings
 from ingest.__main__ import main
 from ingest.index import ingest_lock
-from ingest.settings import get_settings
 
 
 def test_first_and_second_run_print_summaries(settings, capsys):

@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.answer import Decision, Engine
-from app.retrieve import REFRESH_SECONDS
+from app.engine import Decision, Engine
+from app.engine.retrieve import REFRESH_SECONDS
+from ingest.errors import StoreError
 from ingest.index import ingest
 from ingest.load import read_text
-from ingest.store import StoreError, open_store
+from ingest.store import open_store
 from tests.conftest import PROJECT, corpus_copy_settings, free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -101,12 +102,12 @@ def test_incremental_reingest_through_the_server(served):
     question = "How fast do axolotls regrow serotonin neurons in their spinal cord?"
     time.sleep(REFRESH_SECONDS)  # the retriever looks for a changed store this often
     for mode in ("dense", "lexical"):  # the server's vectors and the rebuilt BM25 index
-        top = engine.retriever.search(question, k=1, mode=mode)[0].chunk
+        top = engine.search(question, k=1, mode=mode)[0].chunk
         assert "Axolotls regrow" in top.text, mode
 
 
 def test_evaluator_runs_against_the_server(served, tmp_path):
-    from app.evaluate import main
+    from app.evaluation.run import main
 
     settings, engine = served
     cases = [json.loads(line) for line in
@@ -131,7 +132,7 @@ def test_a_stopped_server_is_a_quick_clear_error_and_the_engine_recovers(served,
         assert time.monotonic() - started < 5
         import gradio as gr
 
-        from app.ui import _Handlers
+        from app.web.app import _Handlers
 
         with pytest.raises(gr.Error, match="The document store is unavailable"):
             _Handlers(engine, settings).respond("What is serotonin syndrome?", [], [])
@@ -139,5 +140,4 @@ def test_a_stopped_server_is_a_quick_clear_error_and_the_engine_recovers(served,
         server.start()
     result = engine.answer("What is serotonin syndrome?")  # same engine, no restart
     assert result.decision == Decision.ANSWER and result.citations, (
-        result.reason, len(result.passages), engine.retriever.store.count(),
-        len(engine.retriever.lexical.chunks))
+        result.reason, len(result.passages), len(engine.chunk_ids()))

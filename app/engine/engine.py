@@ -1,0 +1,244 @@
+"""The answer engine: question (and conversation) in, `Answer` with exact citations out.
+
+`Engine` is thin; each phase is its own collaborator:
+1. check the input (empty, too long) and ask the safety policy (`app.policy`), which
+   refuses personal dosing before anything is retrieved;
+2. clean the question and make a follow-up standalone (`query.py`);
+3. retrieve passages, dense and BM25 fused (`retrieve.py`);
+4. score their sentences (`score.py`);
+5. judge answer or decline (`judge.py`);
+6. compose the answer from the best sentences (`answer.py`), or decline with suggested
+   questions the engine checked it answers (`suggest.py`).
+
+Every answer sentence is a document sentence with bullets and residue removed, and its
+citation quote is that sentence's exact span of the file, so the answer says nothing
+the documents do not say. The engine keeps no state between questions but caches.
+
+    >>> from langchain_core.embeddings import DeterministicFakeEmbedding
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> engine = Engine(Settings(data_dir=Path(tempfile.mkdtemp())),
+    ...                 embeddings=DeterministicFakeEmbedding(size=8))
+    >>> engine.answer("What is SERT?").reason  # nothing ingested yet
+    'empty_index'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+import httpx
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from app import policy
+from app.engine.answer import Answer, Decision, compose
+from app.engine.judge import Judge, reason
+from app.engine.prior import PRIOR_FILE, QuestionPrior
+from app.engine.query import Query, clean_question, contextualize
+from app.engine.retrieve import Mode, Passage, Retriever
+from app.engine.score import Scored, SentenceEncoder, score_sentences, select
+from app.engine.suggest import Suggester
+from app.engine.terms import expand_aliases, terms
+from app.engine.vectors import KeptVectors
+from app.settings import Settings, get_settings
+from ingest.embed import load_embeddings
+from ingest.errors import StoreError
+from ingest.sentences import Sentence, sentences
+from ingest.store import FileRecord, generation, open_store
+
+HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
+
+
+@dataclass
+class Assessment:
+    """What the engine found for a question before deciding: for calibration and tests."""
+
+    query: Query
+    vector: np.ndarray
+    passages: list[Passage]
+    scored: list[Scored]
+    scores: dict[str, float]  # the judge's figures
+
+    @property
+    def reason(self) -> str:
+        return reason(self.scores, bool(self.passages))
+
+
+class Engine:
+    """Answers questions from one store; load once, ask many times."""
+
+    def __init__(self, settings: Settings, *, embeddings: Embeddings | None = None):
+        self.settings = settings
+        self.embeddings = embeddings or load_embeddings(
+            settings.embedding_model, device=settings.embedding_device,
+            batch_size=settings.embed_batch_size)
+        self._generation = generation(settings)
+        self._sync_lock = threading.Lock()
+        self._retriever = Retriever(open_store(settings), self.embeddings)
+        self._encoder = SentenceEncoder(
+            self.embeddings, stored=lambda keys: self._retriever.store.sentence_vectors(keys))
+        kept = KeptVectors(self.embeddings)
+        self._judge = Judge(self._encoder, kept, QuestionPrior.load(PRIOR_FILE),
+                            settings.embedding_model)
+        self._suggester = Suggester(kept, self._answers)
+
+    # --- the public surface
+    def answer(self, question: str, history: list[dict] | None = None) -> Answer:
+        clock = _Clock()
+        problem = self._check(question)
+        if problem:
+            return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
+                          timings=clock.lap("check"))
+        verdict = policy.check(question, history)
+        if verdict.refuse:
+            return Answer(question, Decision.REFUSE, policy.REFUSAL, reason=verdict.rule,
+                          timings=clock.lap("policy"), trigger=verdict.trigger)
+        clock.lap("policy")
+        try:
+            return self._answer_from_store(question, history, clock)
+        except httpx.TransportError as exc:  # a Chroma server that is down or does not answer
+            raise StoreError(f"cannot reach the Chroma server at {self._retriever.store.location}"
+                             f" ({type(exc).__name__}); try again when it is back") from exc
+
+    def assess(self, question: str, history: list[dict] | None = None) -> Assessment:
+        """Retrieve, score and judge `question` without the policy or a reply: the judge's
+        features, for calibration."""
+        self.sync()
+        return self._assess(contextualize(clean_question(question), history), _Clock())
+
+    def example_questions(self, limit: int = 4) -> list[str]:
+        """Questions this engine answers, one per document as far as they go: for a first
+        visit. Empty when the store holds no documents."""
+        self.sync()
+        self._retriever.refresh()
+        return self._suggester.examples(self._retriever.lexical, limit)
+
+    def documents(self) -> list[FileRecord]:
+        """The store's file records, by source."""
+        self.sync()
+        records = self._retriever.store.file_records()
+        return [records[s] for s in sorted(records)]
+
+    def refresh(self) -> bool:
+        """Look for a re-ingest now (questions look every few seconds): True when the
+        index the engine answers from changed."""
+        self.sync()
+        return self._retriever.refresh()
+
+    def chunk_ids(self) -> set[str]:
+        """The ids of every chunk the engine answers from, read afresh."""
+        self.sync()
+        self._retriever.refresh(force=True)
+        return {c.id for c in self._retriever.lexical.chunks}
+
+    def search(self, question: str, *, k: int, mode: Mode = "hybrid") -> list[Passage]:
+        """The top `k` passages for `question`, as the engine retrieves them."""
+        self.sync()
+        return self._retriever.search(question, k=k, mode=mode)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Normalized vectors of `texts`, through the engine's sentence cache."""
+        return self._encoder.encode_texts(texts)
+
+    def sync(self) -> None:
+        """Reopen the embedded store after another process's ingest changed it (see
+        `ingest.store`); a server store is always current."""
+        if self.settings.chroma_mode != "embedded":
+            return
+        now = generation(self.settings)
+        if now == self._generation:
+            return
+        with self._sync_lock:
+            if now != self._generation:  # not done by a parallel question meanwhile
+                self._retriever.replace_store(open_store(self.settings))
+                self._generation = now  # only once the new store serves
+
+    # --- the phases
+    def _answer_from_store(self, question: str, history: list[dict] | None,
+                           clock: _Clock) -> Answer:
+        self.sync()
+        found = self._assess(contextualize(clean_question(question), history), clock)
+        why = found.reason
+        if why != "supported":
+            text = self._suggester.decline_text(self._retriever.lexical, found.vector)
+            return Answer(question, Decision.DECLINE, text, passages=found.passages, reason=why,
+                          scores=found.scores, timings=clock.lap("compose"),
+                          query=found.query.text)
+        chosen = select(found.scored, limit=self.settings.max_answer_sentences)
+        parts, citations = compose([c.sentence for c in chosen])
+        return Answer(question, Decision.ANSWER, sentences=parts, citations=citations,
+                      passages=found.passages, reason=why, scores=found.scores,
+                      timings=clock.lap("compose"), query=found.query.text)
+
+    def _assess(self, query: Query, clock: _Clock) -> Assessment:
+        """Embed, retrieve, score and judge."""
+        vector = self._retriever.embed(expand_aliases(query.text))
+        clock.lap("embed")
+        passages = self._retriever.search(query.text, k=self.settings.top_k, vector=vector)
+        clock.lap("retrieve")
+        scored = score_sentences(self._encoder, vector, self._weights(query),
+                                 _candidates(passages))
+        clock.lap("score")
+        scores = self._judge.figures(self._retriever.lexical, query, scored, vector)
+        return Assessment(query, vector, passages, scored, scores)
+
+    def _answers(self, question: str) -> bool:
+        """Whether this engine answers `question` (asked alone): for suggestions."""
+        found = self._assess(contextualize(question), _Clock())
+        return found.reason == "supported" and not policy.check(question).refuse
+
+    def _check(self, question: str) -> tuple[str, str] | None:
+        """(reason, message) for input that cannot be a question, else None."""
+        if not isinstance(question, str) or not clean_question(question):
+            return "empty", "Please type a question about the documents."
+        limit = self.settings.max_question_chars
+        if len(question.strip()) > limit:
+            return "too_long", (f"That question is {len(question.strip()):,} characters long; "
+                                f"the limit is {limit:,}. Please shorten it.")
+        return None
+
+    def _weights(self, query: Query) -> dict[str, float]:
+        """IDF weight of each query term; carried-over topic terms count less."""
+        own = set(terms(query.question, aliases=True))
+        lexical = self._retriever.lexical
+        return {t: lexical.idf(t) * (1.0 if t in own else HISTORY_WEIGHT)
+                for t in terms(query.text, aliases=True)}
+
+
+def _candidates(passages: list[Passage]) -> list[Sentence]:
+    """The sentences of the passages, each span once."""
+    seen: dict[tuple[str, int, int], Sentence] = {}
+    for p in passages:
+        for s in sentences(p.chunk):
+            seen.setdefault((s.source, s.start, s.end), s)
+    return list(seen.values())
+
+
+class _Clock:
+    """Milliseconds per step, for `Answer.timings`."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._start = self._last = time.perf_counter()
+
+    def lap(self, name: str) -> dict[str, float]:
+        now = time.perf_counter()
+        self.laps[name] = (now - self._last) * 1000
+        self.laps["total"] = (now - self._start) * 1000
+        self._last = now
+        return self.laps
+
+
+@lru_cache(maxsize=1)
+def default_engine() -> Engine:
+    """The process-wide engine for `get_settings()`, built on first use."""
+    return Engine(get_settings())
+
+
+def answer(question: str, history: list[dict] | None = None) -> Answer:
+    """Answer `question` from the configured store; see `Engine.answer`."""
+    return default_engine().answer(question, history)

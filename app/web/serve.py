@@ -1,0 +1,117 @@
+"""`python -m app.serve`: bring the index up to date, then serve the chat UI.
+
+It binds to 127.0.0.1:7860 unless `GRADIO_SERVER_NAME` / `GRADIO_SERVER_PORT`
+(or `--host` / `--port`) say otherwise, and never opens a share link. Gradio
+analytics and Hugging Face telemetry are off (`app/ui.py` sets that before
+Gradio loads). Every response carries a Content-Security-Policy that lets the
+page load only from this server, so markup in a document or a question cannot
+make the browser fetch anything; Gradio's routes that fetch remote URLs are
+closed; no folder is served but Gradio's own upload folder, and the data folder
+is blocked. The queue answers `UI_CONCURRENCY` questions at once and holds
+`UI_QUEUE_SIZE` more; past that, users get Gradio's "busy, try again" notice.
+
+This module builds no page (`ui.py` does).
+
+    $ python -m app.serve
+    Index up to date: 3 files, 44 chunks (0 embedded)
+    Chat UI at http://127.0.0.1:7860
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import PlainTextResponse
+
+from app.engine import Engine
+from app.settings import Settings, get_settings
+from app.web import render
+from app.web.app import build, gr
+from ingest.errors import CorpusError, EmbeddingModelError, IngestBusy, StoreError
+from ingest.index import ingest
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+       "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "media-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+       "frame-src 'none'; object-src 'none'; base-uri 'self'; form-action 'self'")
+# subtle: Gradio needs inline and eval'd scripts (its page, and gr.HTML's js_on_load)
+REMOTE_ROUTES = ("/proxy=", "/file=http:", "/file=https:", "/file=//")
+INGEST_WAIT = 120.0  # seconds to wait for an ingest already running in a terminal
+
+
+class LocalOnly(BaseHTTPMiddleware):
+    """Refuse Gradio's routes that fetch remote URLs; send the CSP with every response."""
+
+    async def dispatch(self, request, call_next):
+        path = request.url.path.lower()
+        if any(route in path for route in REMOTE_ROUTES):
+            return PlainTextResponse("remote URLs are not fetched by this app", status_code=403)
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bool = False):
+    """Start the server; returns (app, local URL, share URL) like `Blocks.launch`."""
+    data = settings.data_dir.resolve()
+    return demo.launch(
+        server_name=settings.gradio_server_name, server_port=settings.gradio_server_port,
+        share=False, prevent_thread_lock=not block, quiet=quiet, show_error=False,
+        footer_links=["api"], run_history=False, enable_monitoring=False,
+        max_file_size=int(settings.max_upload_mb * 1e6), allowed_paths=[],
+        blocked_paths=[str(data), str(settings.feedback_path.resolve())],
+        theme=gr.themes.Soft(primary_hue="indigo"), css=render.CSS,
+        app_kwargs={"middleware": [Middleware(LocalOnly)]})
+
+
+def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.serve",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--host", help="address to bind (default: GRADIO_SERVER_NAME or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--no-ingest", action="store_true", help="serve the index as it is")
+    args = parser.parse_args(argv)
+    settings = settings or get_settings()
+    changes = {k: v for k, v in (("gradio_server_name", args.host),
+                                 ("gradio_server_port", args.port)) if v}
+    settings = settings.model_copy(update=changes)
+    try:
+        if not args.no_ingest:
+            _bring_up_to_date(settings)
+        engine = Engine(settings)
+        demo = build(engine, settings)
+    except (StoreError, EmbeddingModelError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    url = f"http://{settings.gradio_server_name}:{settings.gradio_server_port}"
+    print(f"Chat UI at {url}  (Ctrl+C to stop)", flush=True)
+    try:
+        launch(demo, settings, quiet=True)
+    except OSError as exc:
+        print(f"error: cannot serve on {url}: {exc}; set GRADIO_SERVER_PORT or pass --port",
+              file=sys.stderr)
+        return 3
+    return 0
+
+
+def _bring_up_to_date(settings: Settings) -> None:
+    """Ingest what changed since the last run; a missing corpus still lets the app start."""
+    try:
+        report = ingest(settings, wait=INGEST_WAIT)
+    except (CorpusError, IngestBusy) as exc:
+        print(f"warning: the index was not updated: {exc}", file=sys.stderr)
+        return
+    for source, reason in report.failed:
+        print(f"failed {source}: {reason} (its earlier chunks, if any, are kept)", file=sys.stderr)
+    total = report.chunks_added + report.chunks_updated + report.chunks_unchanged
+    print(f"Index up to date: {report.files_seen} files, {total} chunks "
+          f"({report.chunks_embedded} embedded in {report.seconds:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

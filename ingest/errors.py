@@ -1,0 +1,52 @@
+"""The project's one exception tree: every error it raises on purpose is a `CitedQAError`.
+
+    CitedQAError                 base: `str()` is a message a person can act on
+    ├── CorpusError              the corpus folder is missing or not a folder
+    ├── IngestBusy               another ingest holds the lock
+    ├── LoadError                a supported file could not be turned into text
+    ├── EmbeddingModelError      the embedding model could not be loaded
+    ├── StoreError               the Chroma store cannot be reached or opened
+    ├── CaseError (ValueError)   a malformed evaluation case
+    └── UploadError (ValueError) an uploaded file the corpus cannot take
+
+It lives in `ingest`, the package everything else builds on, so `app` and `ingest`
+raise from the same tree. Command lines map these to exit codes and one-line messages;
+this module defines no behaviour.
+
+    >>> issubclass(StoreError, CitedQAError), str(LoadError("empty file"))
+    (True, 'empty file')
+"""
+
+from __future__ import annotations
+
+
+class CitedQAError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class CorpusError(CitedQAError):
+    """The corpus folder is missing or not a folder."""
+
+
+class IngestBusy(CitedQAError):
+    """Another ingest holds the lock."""
+
+
+class LoadError(CitedQAError):
+    """A supported file that could not be turned into text; `str()` is the reason."""
+
+
+class EmbeddingModelError(CitedQAError):
+    """The embedding model could not be loaded; `str()` says which and why."""
+
+
+class StoreError(CitedQAError):
+    """The store cannot be reached or opened; `str()` says where and why."""
+
+
+class CaseError(CitedQAError, ValueError):
+    """A malformed evaluation case; `str()` names the file and line."""
+
+
+class UploadError(CitedQAError, ValueError):
+    """An uploaded file the corpus cannot take; `str()` says why."""

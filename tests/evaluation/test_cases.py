@@ -1,0 +1,136 @@
+"""Tests for app/cases.py: reading JSONL and CSV case files, and naming each bad line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.evaluation.cases import Case, read_cases
+from ingest.errors import CaseError
+
+
+def write_jsonl(path, lines: list) -> None:
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n",
+                    encoding="utf-8")
+
+
+def test_a_full_case_is_read_with_every_field(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [{"id": "q1", "question": "What is SERT?", "expect": "answer",
+                        "accept": ["decline"], "must_include": ["transporter", ["reuptake", "5-HT"]],
+                        "sources": ["a.txt"], "reference": "The serotonin transporter.",
+                        "category": "answerable", "history": [{"role": "user", "content": "Hi"}],
+                        "evidence": ["kept, not used"]}])
+    cases, errors = read_cases(path)
+    assert errors == []
+    [case] = cases
+    assert case == Case(id="q1", question="What is SERT?", line=1,
+                        history=[{"role": "user", "content": "Hi"}], expect="answer",
+                        accept=["decline"], must_include=[["transporter"], ["reuptake", "5-HT"]],
+                        sources=["a.txt"], reference="The serotonin transporter.",
+                        category="answerable", extra={"evidence": ["kept, not used"]})
+    assert case.right_decisions() == {"answer", "decline"}
+
+
+def test_a_minimal_case_gets_defaults(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [{"id": 7, "question": "What is SERT?"}])
+    [case], _ = read_cases(path)
+    assert (case.id, case.expect, case.category, case.right_decisions()) == (
+        "7", None, "uncategorized", set())
+
+
+def test_malformed_lines_are_named_and_the_others_kept(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [
+        {"id": "ok1", "question": "What is SERT?"},
+        '{"id": "broken", "question": ',
+        {"id": "noq"},
+        {"id": "bad", "question": "Q?", "expect": "maybe"},
+        "",
+        {"id": "ok1", "question": "Again?"},
+        {"question": "No id?"},
+        {"id": "h", "question": "Q?", "history": "not a list"},
+        {"id": "m", "question": "Q?", "must_include": [1, 2]},
+        ["not", "an", "object"],
+        {"id": "ok2", "question": "What is serotonin syndrome?", "expect": "refuse"},
+    ])
+    cases, errors = read_cases(path)
+    assert [c.id for c in cases] == ["ok1", "ok2"]
+    assert [c.line for c in cases] == [1, 11]
+    assert errors[0].startswith("cases.jsonl:2: bad JSON")
+    assert errors[1:] == [
+        'cases.jsonl:3: missing "question"',
+        'cases.jsonl:4: unknown expect "maybe" (use answer, decline or refuse)',
+        'cases.jsonl:6: duplicate id "ok1"',
+        'cases.jsonl:7: missing "id"',
+        'cases.jsonl:8: "history" must be a list of {"role": "user"|"assistant", "content"}',
+        'cases.jsonl:9: "must_include" must be a list of strings',
+        "cases.jsonl:10: a case must be a JSON object",
+    ]
+
+
+def test_csv_uses_the_same_columns_with_bar_separated_lists(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "id,question,expect,accept,must_include,sources,category,history\n"
+        'c1,What is SERT?,answer,decline,transporter|reuptake,a.txt|b.txt,answerable,\n'
+        'c2,"And its symptoms?",answer,,"[[""agitation"", ""sweating""]]",,followup,'
+        '"[{""role"": ""user"", ""content"": ""What is serotonin syndrome?""}]"\n'
+        "c3,Is this,wrong,,,,,\n"
+        'c4,"Bad json",answer,,"[unclosed",,,\n', encoding="utf-8")
+    cases, errors = read_cases(path)
+    assert [c.id for c in cases] == ["c1", "c2"]
+    assert cases[0].must_include == [["transporter"], ["reuptake"]]
+    assert cases[0].sources == ["a.txt", "b.txt"] and cases[0].accept == ["decline"]
+    assert cases[1].must_include == [["agitation", "sweating"]]
+    assert cases[1].history == [{"role": "user", "content": "What is serotonin syndrome?"}]
+    assert errors == ['cases.csv:4: unknown expect "wrong" (use answer, decline or refuse)',
+                      'cases.csv:5: column "must_include": bad JSON (Expecting value)']
+
+
+def test_an_unreadable_file_is_one_clear_error(tmp_path):
+    with pytest.raises(CaseError, match="cannot read"):
+        read_cases(tmp_path / "missing.jsonl")
+
+
+def test_line_separators_inside_a_question_do_not_split_the_line(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps({"id": "u", "question": "What is\u2028SERT?"}, ensure_ascii=False)
+                    + "\r\n" + json.dumps({"id": "v", "question": "Why?"}) + "\n", encoding="utf-8")
+    cases, errors = read_cases(path)
+    assert errors == [] and [c.id for c in cases] == ["u", "v"]
+    assert cases[0].question == "What is\u2028SERT?"
+
+
+def test_deep_nesting_is_a_bad_line_not_a_crash(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"id": "d", "question": "Q?", "x": ' + "[" * 100_000 + "\n"
+                    + json.dumps({"id": "ok", "question": "Q?"}) + "\n", encoding="utf-8")
+    cases, errors = read_cases(path)
+    assert [c.id for c in cases] == ["ok"] and errors[0].startswith("cases.jsonl:1: bad JSON")
+
+
+def test_csv_text_cells_starting_with_a_bracket_and_multiline_cells(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text('id,question,reference,must_include\n'
+                    'b1,"[Draft] What is\nSERT?",[citation needed] a transporter,transporter\n',
+                    encoding="utf-8")
+    [case], errors = read_cases(path)
+    assert errors == []
+    assert case.question == "[Draft] What is\nSERT?"
+    assert case.reference == "[citation needed] a transporter"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"id": "e", "question": "Q?", "must_include": [[]]}, "empty group"),
+    ({"id": "e", "question": "Q?", "must_include": [""]}, "empty"),
+    ({"id": "e", "question": "Q?", "accept": ["maybe"]}, 'unknown decision "maybe" in "accept"'),
+    ({"id": True, "question": "Q?"}, '"id" must be a non-empty string'),
+])
+def test_more_bad_fields_are_named(tmp_path, bad, message):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [bad])
+    _, [error] = read_cases(path)
+    assert message in error
