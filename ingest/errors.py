@@ -7,6 +7,7 @@
     ├── EmbeddingModelError      the embedding model could not be loaded
     ├── StoreError               the Chroma store cannot be reached or opened
     ├── CaseError (ValueError)   a malformed evaluation case
+    ├── HistoryError (ValueError) a conversation history of the wrong shape
     └── UploadError (ValueError) an uploaded file the corpus cannot take
 
 It lives in `ingest`, the package everything else builds on, so `app` and `ingest`
@@ -50,3 +51,7 @@ class CaseError(CitedQAError, ValueError):
 
 class UploadError(CitedQAError, ValueError):
     """An uploaded file the corpus cannot take; `str()` says why."""
+
+
+class HistoryError(CitedQAError, ValueError):
+    """A conversation history that is not a list of {"role", "content"} turns."""

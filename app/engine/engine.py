@@ -44,6 +44,7 @@ from app.engine.score import Scored, SentenceEncoder, score_sentences, select
 from app.engine.suggest import Suggester
 from app.engine.terms import expand_aliases, terms
 from app.engine.vectors import KeptVectors
+from app.schemas import bounded_history
 from app.settings import Settings, get_settings
 from ingest.embed import load_embeddings
 from ingest.errors import StoreError
@@ -88,7 +89,11 @@ class Engine:
 
     # --- the public surface
     def answer(self, question: str, history: list[dict] | None = None) -> Answer:
+        """The reply to `question`, after the turns of `history` (the most recent ones,
+        bounded: `app.schemas.bounded_history`). Any input gets a decision; only a store
+        that cannot be reached raises (`StoreError`)."""
         clock = _Clock()
+        history = bounded_history(history, max_chars=self.settings.max_question_chars)
         problem = self._check(question)
         if problem:
             return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
@@ -108,6 +113,7 @@ class Engine:
         """Retrieve, score and judge `question` without the policy or a reply: the judge's
         features, for calibration."""
         self.sync()
+        history = bounded_history(history, max_chars=self.settings.max_question_chars)
         return self._assess(contextualize(clean_question(question), history), _Clock())
 
     def example_questions(self, limit: int = 4) -> list[str]:
