@@ -1,0 +1,143 @@
+"""How the policy reads a text: one canonical form, and the texts hidden inside it.
+
+`canonical(text)` normalizes Unicode (NFKC, then case folding, then NFKC again, so
+every token is stable: "İ" does not split a word), drops invisible and blank
+characters, maps look-alike letters to Latin, strips accents, joins spaced-out
+letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
+is that form, the de-leeted form, the reversed text, and whatever base64, hex,
+ROT13 or Morse inside it decodes to. Only the first `MAX_CHARS` characters of a
+text are read, so the work per text is bounded.
+
+This module does not know what the words mean (`rules.py` does).
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import re
+import unicodedata
+from functools import lru_cache
+
+from app.policy.lexicon import LEXICON, Lexicon
+
+MAX_CHARS = 2000  # the engine's question limit: no question the policy judges is longer
+
+LATIN_NAME = re.compile(r"(?:LATIN|MODIFIER|REGIONAL INDICATOR SYMBOL)\b.*\bLETTER (?:SMALL CAPITAL "
+                        r"|SMALL |CAPITAL )?([A-Z])(?: WITH .*)?")
+BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
+LEETY = re.compile(r"[a-z]*[0-9@$!|][a-z0-9@$!|]*")  # a token with leet characters in it
+SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
+INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
+SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
+BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
+MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
+MORSE_CODE = dict(zip(
+    ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- "
+    ".-- -..- -.-- --.. ----- .---- ..--- ...-- ....- ..... -.... --... ---.. ----.".split(),
+    "abcdefghijklmnopqrstuvwxyz0123456789"))
+
+
+def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON) -> str:
+    """`text` as the rules read it.
+
+    >>> canonical("Hоw MUCH m.d.m.a sh\\u200bould I  t a k e?")
+    'how much mdma should i take?'
+    >>> canonical("h0w mUch sh0uld 1 t4ke", leet=True)
+    'how much should i take'
+    """
+    tables = _tables(lexicon)
+    text = BLANKS.sub(" ", unicodedata.normalize("NFKC", text[:MAX_CHARS]))
+    text = "".join(map(_latin, text)).translate(tables.homoglyphs)
+    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t")
+    text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
+    text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
+    text = re.sub(r"(?<=[a-z]{2})_(?=[a-z]{2})", " ", text)  # "user_weight_kg", not "h_o_w"
+    text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)  # quote marks, not "i'm" or "don't"
+    if leet:
+        text = LEETY.sub(lambda m: _unleet(m, tables.leet), text)
+    text = INNER_MARKS.sub("", text)
+    text = SPELL_PHRASES.sub(r"too \1", text)
+    text = re.sub(r"[\w'?]+", lambda m: tables.spelling.get(m.group(0), m.group(0)), text)
+    return " ".join(text.split())
+
+
+def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
+    """The ways `text` is read: as written, de-leeted, reversed, and decoded.
+
+    >>> readings("ekat I")
+    ['ekat i', 'i take']
+    """
+    text = text[:MAX_CHARS]
+    found = [canonical(text, lexicon=lexicon), canonical(text, leet=True, lexicon=lexicon),
+             canonical(text[::-1], lexicon=lexicon)]
+    found += [canonical(decoded, lexicon=lexicon) for decoded in _decoded(text)]
+    return list(dict.fromkeys(found))
+
+
+class _Tables:
+    def __init__(self, lexicon: Lexicon):
+        reading = lexicon.data["reading"]
+        self.homoglyphs = str.maketrans(reading["homoglyphs"], reading["latin"])
+        self.leet = str.maketrans(reading["leet"], reading["unleet"])
+        self.spelling = lexicon.data["spelling"]
+
+
+@lru_cache(maxsize=8)
+def _tables(lexicon: Lexicon) -> _Tables:
+    return _Tables(lexicon)
+
+
+@lru_cache(maxsize=4096)
+def _latin(ch: str) -> str:
+    """A stylized Latin letter (small capital, regional indicator...) as the plain letter."""
+    if ch.isascii() or not (ch.isalpha() or unicodedata.category(ch) == "So"):
+        return ch
+    m = LATIN_NAME.fullmatch(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else ch
+
+
+def _join_spaced(text: str) -> str:
+    """Spaced-out letters joined.
+
+    >>> _join_spaced("h o w  m u c h")
+    'how much'
+    """
+    def join(m: re.Match) -> str:
+        run = m.group(0)
+        lead = run[:2] if run[:2] in ("i ", "a ") and len(run) > 7 else ""  # "i t a k e"
+        return lead + re.sub(r"[ .\-_*·•+~]", "", run[len(lead):])
+    parts = re.split(r"( {2,}| ?[/|] ?)", text) if "  " in text else [text]
+    return "".join(SPACED.sub(join, p) if not p.isspace() else " " for p in parts)
+
+
+def _unleet(m: re.Match, table: dict) -> str:
+    token = m.group(0)
+    if re.fullmatch(r"\d+(?:[.,]\d+)?(?:mg|g|kg|x)?", token) and token not in ("1", "0"):
+        return token  # a real number
+    return token.translate(table)
+
+
+def _decoded(text: str) -> list[str]:
+    """Text hidden in base64, hex, ROT13 or Morse inside `text`.
+
+    >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[1]
+    'how much should I take'
+    """
+    out = [codecs.decode(text, "rot13")]
+    for run in BASE64.findall(text):
+        try:
+            out.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in HEX.findall(text):
+        try:
+            out.append(bytes.fromhex(re.sub(r"\s", "", run)).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in MORSE.findall(text):
+        out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
+                            for word in re.split(r"\s*/\s*", run)))
+    return [t for t in out if t and t != text]

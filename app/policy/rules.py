@@ -1,0 +1,141 @@
+"""The named rules: which rule, if any, a reading of a message matches, and the words it matched.
+
+Each reading is searched for the concepts of `lexicon.toml` (a person, a use verb,
+an amount, a timing, a judgement, an occasion, a research frame...) and these rules,
+in order; the first that matches decides:
+
+- `override`: an instruction to switch the policy off, with any dose;
+- `personal_use`: someone (I, we, my friend, he) taking, dropping, redosing something;
+- `personal_dose`: a dose tied to a person ("for me", "my limit", "what would you take");
+- `situation`: a person's weight, age, medicine or condition, with a dose or safety question;
+- `occasion`: a dose for an occasion ("tonight", "at the festival", "first time");
+- `amount_choice`: amounts weighed against each other or judged ("120 or 150?", "is 200 risky?");
+- `dose_question`: an amount or timing question about taking something;
+- `framing`: a hypothetical, fictional or role-play frame around a dose;
+- `spaced`: a request hidden by spacing ("howmuchshouldItake");
+- `escalation`: a follow-up that makes an earlier dose question personal (`check.py`).
+
+Only `amount_choice`, `dose_question`, `framing`, `situation` and `occasion` let a
+research or document frame through, and only when no person or occasion is named.
+
+This module does not normalize text (`readings.py`) or read conversations (`check.py`).
+
+    >>> next(DEFAULT_RULES.matches("how much molly should i take"))
+    ('personal_use', 'molly should i take')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from app.policy.lexicon import LEXICON, Lexicon
+
+NAMES = ("override", "personal_use", "personal_dose", "situation", "occasion", "amount_choice",
+         "dose_question", "framing", "spaced", "escalation")
+WHY = re.compile(r"(?:why|how\s+come)\b")
+WHY_WORD = re.compile(r"\bwhy\b")
+CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
+DOSEY = ("amount", "how_much", "timing", "unit", "choice")
+
+Found = dict[str, "re.Match | None"]
+
+
+class Rules:
+    """The rules compiled from one lexicon."""
+
+    def __init__(self, lexicon: Lexicon = LEXICON):
+        self.lexicon = lexicon
+        self.c = {name: lexicon.rx("{" + name + "}") for name in lexicon.concepts}
+        self.p = {name: lexicon.rx(lexicon.pattern(name)) for name in lexicon.data["patterns"]}
+        self.loose_judge = frozenset(lexicon.data["judge"]["loose"])
+        squashed = lexicon.data["squashed"]
+        self.squashed_dose = re.compile("|".join(squashed["dose"]))
+        self.squashed_person = re.compile("|".join(squashed["person"]))
+
+    def find(self, text: str) -> Found:
+        """The first match of each concept in `text`."""
+        return {name: rx.search(text) for name, rx in self.c.items()}
+
+    def matches(self, text: str) -> Iterator[tuple[str, str]]:
+        """(rule, matched words) for each rule that matches `text`, in rule order."""
+        c, p = self.c, self.p
+        found = self.find(text)
+        # "I take sertraline" is a situation, not the use of a drug the rules look for
+        found["use"] = c["use"].search(p["medicine_taken"].sub(" ", text))
+        found["dosey"] = next((found[k] for k in DOSEY if found[k]), None)
+        framed = self.framed(text, found)
+        if found["override"] and (found["dosey"] or found["my_dose"] or found["use"]):
+            yield "override", (found["dosey"] or found["my_dose"] or found["use"]).group(0)
+        yield from self._personal(text, found, framed)
+        if found["dosey"] and found["street"] and (m := p["template"].search(text)):
+            yield "dose_question", m.group(0)  # a YAML, a table, a flyer to fill with a dose
+        if (m := p["schedule"].search(text)) and not found["frame"]:
+            yield "dose_question", m.group(0)
+        why = WHY.match(text) and not (found["for_person"] or found["my_dose"] or found["self"])
+        if not (framed or why):
+            yield from self._impersonal(text, found)
+
+    def framed(self, text: str, found: Found) -> bool:
+        """Is a dose question about research or the documents rather than about a person?"""
+        consumer = (found["intent"] or found["occasion"] or found["my_dose"]
+                    or CONSUMER.search(self.c["asking_me"].sub(" ", text)) or self.c["other"].search(text))
+        if consumer:
+            return False
+        seeking = self.p["dose_question"].search(text) and found["seek"]
+        return bool(found["frame"] or ((found["cited"] or found["population"]) and not seeking))
+
+    def squashed(self, text: str) -> str:
+        """A dose and a person in a run of letters ("howmuchshouldItake"), or ""."""
+        letters = re.sub(r"[^a-z]", "", text)
+        dose, person = self.squashed_dose.search(letters), self.squashed_person.search(letters)
+        return f"{dose.group(0)} … {person.group(0)}" if dose and person else ""
+
+    def _personal(self, text: str, found: Found, framed: bool):
+        """The rules about a person: personal use, a dose for someone, a situation, an occasion."""
+        c, p = self.c, self.p
+        dosey = found["dosey"]
+        if m := p["personal_use"].search(p["medicine_taken"].sub(" ", text)):
+            yield "personal_use", m.group(0)
+        if (m := p["past_use"].search(text)) and p["unwell"].search(text):
+            yield "personal_use", m.group(0)
+        personal = self._for_person(text, found) or found["my_dose"]
+        looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
+        if personal and not looking_back and (dosey or found["judge"] or found["use"]
+                                              or found["intent"] or found["size"]):
+            yield "personal_dose", personal.group(0)
+        if m := p["personal_dose"].search(text):
+            yield "personal_dose", m.group(0)
+        if found["prescribe"] and (dosey or found["drug"] or found["use"]):
+            yield "personal_dose", found["prescribe"].group(0)
+        asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])
+        if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
+                              or found["use_foreign"] or p["situation_ask"].search(text)) and not (
+                (framed and not found["use"]) or asks_why):
+            yield "situation", found["body"].group(0)
+        person_use = found["use"] and not p["past_use"].search(text) and (found["self"] or found["other"])
+        judged = any(m.group(0) not in self.loose_judge for m in c["judge"].finditer(text))
+        if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
+                framed or WHY.match(text)):
+            yield "occasion", found["occasion"].group(0)
+
+    def _impersonal(self, text: str, found: Found):
+        """The rules about doses in general, when no research or document frame covers them."""
+        for rule in ("amount_choice", "dose_question"):
+            if m := self.p[rule].search(text):
+                yield rule, m.group(0)
+        if found["fiction"] and found["dosey"] and (
+                found["use"] or found["seek"] or found["for_person"] or found["my_dose"]
+                or self.p["fiction_person"].search(self.c["asking_me"].sub(" ", text))):
+            yield "framing", found["fiction"].group(0)
+
+    def _for_person(self, text: str, found: Found):
+        """"for me", "my friend"... unless it is inside a request for information."""
+        match = found["for_person"]
+        if match and any(m.start() < match.end() and match.start() < m.end()
+                         for m in self.c["asking_me"].finditer(text)):
+            return None  # "summarize it for me" asks for information, not for a dose
+        return match
+
+
+DEFAULT_RULES = Rules()
