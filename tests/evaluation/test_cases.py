@@ -1,4 +1,4 @@
-"""Tests for app/cases.py: reading JSONL and CSV case files, and naming each bad line."""
+"""Tests for app/evaluation/cases.py: reading JSONL and CSV case files, and naming each bad line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ import json
 import pytest
 
 from app.evaluation.cases import Case, read_cases
-from ingest.errors import CaseError
+from app.schemas import parse_history
+from ingest.errors import CaseError, HistoryError
+
+
+def shared_history_error(history) -> str:
+    """The message of the app's one history check, which cases report as theirs."""
+    with pytest.raises(HistoryError) as caught:
+        parse_history(history)
+    return str(caught.value)
 
 
 def write_jsonl(path, lines: list) -> None:
@@ -65,7 +73,7 @@ def test_malformed_lines_are_named_and_the_others_kept(tmp_path):
         'cases.jsonl:4: unknown expect "maybe" (use answer, decline or refuse)',
         'cases.jsonl:6: duplicate id "ok1"',
         'cases.jsonl:7: missing "id"',
-        'cases.jsonl:8: "history" must be a list of {"role": "user"|"assistant", "content"}',
+        f"cases.jsonl:8: {shared_history_error('not a list')}",
         'cases.jsonl:9: "must_include" must be a list of strings',
         "cases.jsonl:10: a case must be a JSON object",
     ]
@@ -134,3 +142,29 @@ def test_more_bad_fields_are_named(tmp_path, bad, message):
     write_jsonl(path, [bad])
     _, [error] = read_cases(path)
     assert message in error
+
+
+def test_a_bad_turn_in_a_history_is_named_by_the_shared_history_check(tmp_path):
+    history = [{"role": "user", "content": "Hi"}, {"role": "bot", "content": "Hello"}]
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [{"id": "h", "question": "Q?", "history": history}])
+    _, [error] = read_cases(path)
+    assert error == f"cases.jsonl:1: {shared_history_error(history)}"
+    assert "1.role" in error
+
+
+def test_extra_turn_keys_are_dropped_and_blank_fields_rejected(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(path, [
+        {"id": "t", "question": "Q?", "history": [{"role": "user", "content": "Hi", "at": 1}]},
+        {"id": "  ", "question": "Q?"},
+        {"id": "b", "question": "   "},
+        {"id": "s", "question": "Q?", "sources": [1]},
+        {"id": "g", "question": "Q?", "must_include": 5},
+    ])
+    [case], errors = read_cases(path)
+    assert case.history == [{"role": "user", "content": "Hi"}]
+    assert errors == ['cases.jsonl:2: "id" must be a non-empty string',
+                      'cases.jsonl:3: missing "question"',
+                      'cases.jsonl:4: "sources" must be a list of strings',
+                      'cases.jsonl:5: "must_include" must be a list of strings or lists of strings']
