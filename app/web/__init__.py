@@ -3,9 +3,14 @@ documents and evaluation tabs.
 
 Public surface: `build(engine, settings)` (the page), `launch(demo, settings)` (serve it
 with the local-only security middleware) and `main`, the command `python -m app.serve`.
-Modules: `app` (layout), `render` (HTML), `serve`, `uploads`, `feedback`.
+Modules: `app` (layout and wiring), `handlers` (the event handlers), `render` (HTML),
+`assets` (the files in `static/`: scripts, style, About text), `serve`, `uploads`,
+`feedback`, and `runtime` (Gradio's environment, set before Gradio is imported).
 """
 
+# subtle: `runtime` must run before anything imports Gradio; every submodule import
+# runs this file first, and isort keeps `app.web` ahead of `app.web.app`.
+from app.web import runtime  # noqa: F401
 from app.web.app import build
 from app.web.serve import launch, main
 

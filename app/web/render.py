@@ -4,7 +4,8 @@ viewer, ingest summaries and evaluation results.
 Every string that comes from a document, a question, a file name or an uploaded
 file goes through `esc` (`html.escape`, and template characters), so markup in the
 corpus or in a question shows as text and the browser fetches nothing for it. This
-module builds strings and reads no file; `app.py` decides what to show when.
+module builds strings and reads no file (the classes' style is `static/style.css`);
+`handlers.py` decides what to show when.
 
     >>> from app.engine import AnswerSentence
     >>> reply = Answer("q", Decision.ANSWER, sentences=[AnswerSentence("Serotonin rises.", (1,))])
@@ -29,36 +30,6 @@ REASONS = {
     "empty": "nothing to answer",
     "too_long": "question too long",
 }
-CSS = """
-.qa-msg { line-height: 1.55; }
-.qa-label { display: inline-block; font-size: .8em; font-weight: 600; padding: 1px 8px;
-  border-radius: 999px; margin-bottom: 6px; }
-.qa-label-decline { background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; }
-.qa-label-refuse { background: #fee2e2; color: #7f1d1d; border: 1px solid #ef4444; }
-.qa-decline, .qa-refuse { font-size: .95em; }
-.qa-marker { font-size: .8em; font-weight: 600; text-decoration: none; vertical-align: super; }
-.qa-sources h3, .qa-doc h3 { margin: 0 0 8px 0; font-size: 1rem; }
-.qa-empty { color: var(--body-text-color-subdued); font-style: italic; }
-.qa-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 8px 10px; margin-bottom: 10px; background: var(--background-fill-secondary); }
-.qa-card-head { display: flex; gap: 8px; align-items: baseline; }
-.qa-n { font-weight: 700; color: var(--color-accent); }
-.qa-title { font-weight: 600; }
-.qa-where { font-size: .82em; color: var(--body-text-color-subdued); margin: 2px 0 6px 0; }
-.qa-passage { white-space: pre-wrap; font-size: .88em; max-height: 13em; overflow-y: auto;
-  margin: 0; font-family: inherit; }
-.qa-open { margin-top: 6px; font-size: .85em; cursor: pointer; border-radius: 6px;
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
-  padding: 2px 10px; color: var(--body-text-color); }
-.qa-open:hover { border-color: var(--color-accent); }
-.qa-doc pre { white-space: pre-wrap; font-family: inherit; font-size: .92em; margin: 0; }
-mark.qa-hit { background: #fde68a; color: #111827; padding: 1px 0; border-radius: 2px; }
-.qa-report table { border-collapse: collapse; font-size: .9em; }
-.qa-report td, .qa-report th { border: 1px solid var(--border-color-primary); padding: 3px 8px;
-  text-align: left; vertical-align: top; }
-.qa-ok { color: #166534; font-weight: 600; }
-.qa-bad { color: #991b1b; font-weight: 600; }
-"""
 
 
 def esc(text: str) -> str:

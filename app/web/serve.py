@@ -2,7 +2,7 @@
 
 It binds to 127.0.0.1:7860 unless `GRADIO_SERVER_NAME` / `GRADIO_SERVER_PORT`
 (or `--host` / `--port`) say otherwise, and never opens a share link. Gradio
-analytics and Hugging Face telemetry are off (`app/ui.py` sets that before
+analytics and Hugging Face telemetry are off (`runtime.py` sets that before
 Gradio loads). Every response carries a Content-Security-Policy that lets the
 page load only from this server, so markup in a document or a question cannot
 make the browser fetch anything; Gradio's routes that fetch remote URLs are
@@ -10,7 +10,7 @@ closed; no folder is served but Gradio's own upload folder, and the data folder
 is blocked. The queue answers `UI_CONCURRENCY` questions at once and holds
 `UI_QUEUE_SIZE` more; past that, users get Gradio's "busy, try again" notice.
 
-This module builds no page (`ui.py` does).
+This module builds no page (`app.py` does).
 
     $ python -m app.serve
     Index up to date: 3 files, 44 chunks (0 embedded)
@@ -22,14 +22,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+import gradio as gr
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import PlainTextResponse
 
 from app.engine import Engine
 from app.settings import Settings, get_settings
-from app.web import render
-from app.web.app import build, gr
+from app.web.app import build
+from app.web.assets import CSS
 from ingest.errors import CorpusError, EmbeddingModelError, IngestBusy, StoreError
 from ingest.index import ingest
 
@@ -65,7 +66,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bo
         footer_links=["api"], run_history=False, enable_monitoring=False,
         max_file_size=int(settings.max_upload_mb * 1e6), allowed_paths=[],
         blocked_paths=[str(data), str(settings.feedback_path.resolve())],
-        theme=gr.themes.Soft(primary_hue="indigo"), css=render.CSS,
+        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS,
         app_kwargs={"middleware": [Middleware(LocalOnly)]})
 
 

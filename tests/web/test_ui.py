@@ -214,9 +214,9 @@ def test_a_full_queue_answers_busy_not_an_error_page(embeddings, tmp_path, ui_ap
 
 
 def handlers(ui_app, **changes):
-    from app.web.app import _Handlers
+    from app.web.handlers import Handlers
 
-    return _Handlers(ui_app.engine, ui_app.settings.model_copy(update=changes))
+    return Handlers(ui_app.engine, ui_app.settings.model_copy(update=changes))
 
 
 def test_votes_on_any_reply_are_saved_with_their_history(ui_app, tmp_path):

@@ -1,0 +1,259 @@
+"""The chat UI's event handlers: one `Handlers` object per page, sharing the engine and
+the settings.
+
+Each handler takes what its Gradio event sends (the session's turns, the chat, a
+file, the event data) and returns the components' new values: HTML from `render.py`,
+Gradio updates, table rows. A failure becomes a short message in the page
+(`friendly`); the user never sees a traceback. This module lays out no page
+(`app.py` does) and keeps a question nowhere but in the session's state, unless the
+user votes (`feedback.py`). `app.py` builds one with `Handlers(engine, settings)`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from functools import wraps
+from pathlib import Path
+
+import gradio as gr
+
+from app.engine import Answer, Engine
+from app.evaluation import read_cases, run_all, summarize, write_results
+from app.settings import Settings
+from app.web import render
+from app.web.feedback import feedback_case, record_vote
+from app.web.uploads import save_to_corpus
+from ingest.corpus import source_path, source_text
+from ingest.errors import (
+    CaseError,
+    CorpusError,
+    EmbeddingModelError,
+    IngestBusy,
+    StoreError,
+    UploadError,
+)
+from ingest.index import ingest
+from ingest.load import scan_corpus
+from ingest.store import DONE
+
+RESULTS_KEEP_SECONDS = 86400  # evaluation result folders older than this are removed
+DOC_COLUMNS = ("Title", "File", "Chunks", "Last ingested", "Status")  # rows of `documents`
+
+
+def friendly(handler):
+    """Show a short message for any failure; the traceback goes to the server's log only."""
+    @wraps(handler)
+    def run(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except gr.Error:
+            raise
+        except StoreError as exc:
+            raise gr.Error(f"The document store is unavailable: {exc}", title="Store error",
+                           print_exception=False) from None
+        except Exception as exc:  # noqa: BLE001 - the user gets a message, never a trace
+            print(f"error in {handler.__name__}: {type(exc).__name__}", file=sys.stderr)
+            traceback.print_exc()
+            raise gr.Error("Something went wrong; please try again.",
+                           print_exception=False) from None
+    return run
+
+
+class Handlers:
+    """The event handlers, sharing one engine and the settings."""
+
+    def __init__(self, engine: Engine, settings: Settings):
+        self.engine = engine
+        self.settings = settings
+        self.corpus = settings.corpus_dir.resolve()
+
+    def engine_examples(self) -> list[str]:
+        try:
+            return self.engine.example_questions()
+        except StoreError:
+            return []
+
+    @friendly
+    def respond(self, message: str, chat: list, turns: list[Answer]):
+        # the session's turns are the conversation; a shorter chat (cleared, or an API
+        # client starting over) cuts them to match, so message i and turn i//2 agree
+        kept = min(len(chat or []) // 2, len(turns or []))
+        chat, turns = list(chat or [])[:2 * kept], list(turns or [])[:kept]
+        message = message or ""
+        result = self.engine.answer(message, _conversation(turns))
+        chat += [{"role": "user", "content": render.text_html(message)},
+                 {"role": "assistant", "content": _reply(result, len(turns))}]
+        turns.append(result)
+        k = len(turns) - 1
+        return (chat, turns, k, "", self._sources(result, k), render.empty_document(),
+                gr.Tabs(selected="sources"))
+
+    def reset(self):
+        return ([], [], -1, "", render.sources_html(None, {}), render.empty_document(),
+                gr.Tabs(selected="sources"))
+
+    @friendly
+    def vote(self, turns: list[Answer], evt: gr.LikeData):
+        k = _turn_of(evt, turns, replies_only=True)
+        if k is None or not isinstance(evt.liked, bool):
+            return gr.update()
+        case = feedback_case(turns[k], _conversation(turns[:k]), liked=evt.liked)
+        try:
+            record_vote(self.settings.feedback_path, case)
+        except OSError as exc:
+            raise gr.Error(f"Could not save the vote: {exc.strerror or exc}",
+                           print_exception=False) from None
+        vote = "helpful" if evt.liked else "not helpful"
+        return f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case `{case['id']}`."
+
+    @friendly
+    def show_turn(self, turns: list[Answer], evt: gr.SelectData):
+        k = _turn_of(evt, turns)
+        if k is None:
+            return gr.update(), gr.update(), gr.update()
+        return self._sources(turns[k], k), k, gr.Tabs(selected="sources")
+
+    @friendly
+    def open_citation(self, turns: list[Answer], shown: int, evt: gr.EventData):
+        data = evt._data if isinstance(evt._data, dict) else {}
+        k = data.get("turn", shown)
+        result = turns[k] if isinstance(k, int) and 0 <= k < len(turns) else None
+        citation = next((c for c in result.citations if c.n == data.get("n")), None) \
+            if result else None
+        if citation is None:
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        sources = self._sources(result, k) if k != shown else gr.update()
+        text = self._text(citation.source)
+        start, end = citation.start, citation.end
+        if text is not None and text[start:end] != citation.quote:  # the file changed since
+            start = text.find(citation.quote)
+            start, end = (start, start + len(citation.quote)) if start >= 0 else (0, 0)
+        html = render.document_html(citation.title, citation.source, text, start, end)
+        return html, gr.Tabs(selected="document"), sources, k
+
+    @friendly
+    def documents(self) -> list[list]:
+        records = {r.source: r for r in self.engine.documents()}
+        on_disk = {p.relative_to(self.corpus).as_posix() for p in scan_corpus(self.corpus)[0]} \
+            if self.corpus.is_dir() else set()
+        rows = []
+        for source in sorted(set(records) | on_disk):
+            r = records.get(source)
+            if r is None:
+                rows.append(["", source, 0, "", "not ingested yet"])
+                continue
+            status = ("missing from folder" if source not in on_disk else
+                      "indexed" if r.status == DONE else "interrupted: re-ingest")
+            rows.append([r.title, source, r.chunks, r.ingested_at[:16].replace("T", " ") + " UTC",
+                         status])
+        return rows or [["", "(the corpus folder is empty)", 0, "", ""]]
+
+    @friendly
+    def open_document(self, evt: gr.SelectData):
+        row = evt.row_value or []
+        source = str(row[1]) if len(row) > 1 else ""
+        if source_path(self.corpus, source) is None:
+            return ""
+        title = str(row[0]) or source
+        return render.document_html(title, source, self._text(source))
+
+    @friendly
+    def reingest(self, progress=gr.Progress()):
+        progress(0, desc="Reading the corpus folder")
+
+        def embedded(done: int, total: int) -> None:
+            if total:
+                progress((done, total), desc="Embedding new and changed chunks and sentences",
+                         unit="texts")
+
+        try:
+            report = ingest(self.settings, progress=embedded)
+        except IngestBusy:
+            return render.message_html("Another ingest is running (perhaps `python -m ingest` "
+                                       "in a terminal); try again when it has finished.",
+                                       bad=True), self.documents()
+        except (CorpusError, StoreError, EmbeddingModelError) as exc:
+            return render.message_html(f"Re-ingest failed: {exc}", bad=True), self.documents()
+        self.engine.sync()  # the new index serves from the next question on
+        return render.ingest_html(report), self.documents()
+
+    @friendly
+    def add_files(self, paths: list[str] | None):
+        saved, problems = [], []
+        for path in paths or []:
+            try:
+                saved.append(save_to_corpus(Path(path), self.corpus,
+                                            max_bytes=int(self.settings.max_upload_mb * 1e6)))
+            except UploadError as exc:
+                problems.append(str(exc))
+        lines = [f"Added {name} to the corpus folder." for name in saved]
+        if saved:
+            lines.append("Press “Re-ingest corpus” to index it.")
+        return render.message_html("\n".join(lines + problems), bad=bool(problems)), \
+            self.documents()
+
+    @friendly
+    def evaluate(self, path: str | None, progress=gr.Progress()):
+        if not path:
+            return render.message_html("Choose a cases file (JSONL or CSV) first.", bad=True), None
+        source = Path(path)
+        try:
+            cases, errors = read_cases(source)
+        except CaseError as exc:
+            return render.message_html(str(exc).replace(str(source), source.name), bad=True), None
+        errors = [e.replace(str(source), source.name, 1) for e in errors]
+        if not cases:
+            message = "\n".join([f"No well-formed case in {source.name}."] + errors)
+            return render.message_html(message, bad=True), None
+        progress(0, desc="Evaluating")
+        rows = run_all(self.engine, cases, self.settings.corpus_dir, {},
+                       progress=lambda done, total: progress((done, total), desc="Evaluating",
+                                                              unit="cases"))
+        summary = summarize(rows, errors)
+        out = _results_folder()
+        write_results(out, summary, rows)
+        files = [str(out / name) for name in ("results.jsonl", "report.html", "summary.json")]
+        return render.evaluation_html(summary, rows, errors), files
+
+    def _sources(self, result: Answer, turn: int) -> str:
+        texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
+        return render.sources_html(result, texts, turn=turn)
+
+    def _text(self, source: str) -> str | None:
+        return source_text(self.corpus, source)
+
+
+def _conversation(turns: list[Answer]) -> list[dict]:
+    """The engine's history: each question and the reply it got."""
+    history = []
+    for t in turns or []:
+        history += [{"role": "user", "content": t.question},
+                    {"role": "assistant", "content": t.text}]
+    return history
+
+
+def _reply(result: Answer, turn: int) -> str:
+    return render.answer_html(result, turn=turn)
+
+
+def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = False) -> int | None:
+    """The turn of the chat message an event is about (message i belongs to turn i // 2)."""
+    index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    if not isinstance(index, int) or (replies_only and index % 2 == 0):
+        return None
+    return index // 2 if 0 <= index // 2 < len(turns) else None
+
+
+def _results_folder() -> Path:
+    """A new folder for one evaluation's files; those of runs over a day old are removed
+    (Gradio keeps its own copies of what it served)."""
+    parent = Path(tempfile.gettempdir()) / "cited-qa-evaluations"
+    parent.mkdir(exist_ok=True)
+    for old in parent.iterdir():
+        if time.time() - old.stat().st_mtime > RESULTS_KEEP_SECONDS:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=parent))
