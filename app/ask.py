@@ -19,9 +19,10 @@ import sys
 from pathlib import Path
 
 from app.engine import Answer, Decision, Engine
+from app.schemas import parse_history
 from app.settings import Settings, get_settings
 from ingest.corpus import source_text
-from ingest.errors import EmbeddingModelError, StoreError
+from ingest.errors import EmbeddingModelError, HistoryError, StoreError
 
 
 def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> int:
@@ -36,8 +37,10 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    # subtle: bytes that are not UTF-8 reach argv as lone surrogates, which no output takes
+    question = args.question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        result = Engine(settings).answer(args.question, history)
+        result = Engine(settings).answer(question, history)
     except (StoreError, EmbeddingModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -63,14 +66,16 @@ def render(result: Answer, corpus: Path) -> str:
 
 
 def _history(path: Path) -> list[dict]:
+    """The turns in the JSON file `path`; `ValueError` (a `HistoryError`) naming the problem."""
     try:
-        turns = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read history {path}: {exc}") from exc
-    if not isinstance(turns, list) or not all(
-            isinstance(t, dict) and isinstance(t.get("content"), str) for t in turns):
-        raise ValueError(f"{path}: history must be a JSON list of {{\"role\", \"content\"}}")
-    return turns
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise ValueError(f"cannot read history {path}: {problem}") from None
+    try:
+        return [t.to_dict() for t in parse_history(raw)]
+    except HistoryError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 if __name__ == "__main__":

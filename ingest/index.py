@@ -13,6 +13,11 @@ without re-embedding it, and keeps no sentence vectors or per-file crash records
 - deleted file: its chunks and record are removed;
 - file that fails to load: reported, and its stored chunks are left alone.
 
+Disk trouble: a run that would not fit on the data folder's disk is refused before it
+writes anything; a write that fails half-way (a full disk) is a `StoreError` saying
+what to do, and the next run resumes; an embedded store that no longer opens is moved
+aside (`chroma.damaged-<time>`) and rebuilt from the corpus, and the report says so.
+
 Crash safety: a file's record is set to "pending" before its chunks are
 touched and to "done" after. A run killed at any point leaves "pending"
 records, which the next run redoes by diffing against what the store really
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,13 +49,26 @@ from tqdm import tqdm
 
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
-from ingest.errors import CorpusError, IngestBusy, LoadError
+from ingest.errors import CorpusError, IngestBusy, LoadError, StoreError
 from ingest.load import load_document, scan_corpus
 from ingest.sentences import sentences
 from ingest.settings import Settings
-from ingest.store import DONE, PENDING, FileRecord, Store, mark_generation, open_store, reset_store
+from ingest.store import (
+    DONE,
+    PENDING,
+    WRITE_ERRORS,
+    FileRecord,
+    Store,
+    discard_system,
+    mark_generation,
+    open_store,
+    reset_store,
+    set_aside,
+)
 
 PROGRESS_MIN_CHUNKS = 200  # show a progress bar only when this many chunks need embedding
+MIN_FREE_BYTES = 32 * 2**20  # kept free on the data folder's disk besides what a run adds
+BYTES_PER_TEXT = 8 * 2**10  # a stored vector with its index entry and metadata, generously
 
 
 @dataclass
@@ -138,17 +157,55 @@ def ingest(settings: Settings, *, embeddings: Embeddings | None = None, rebuild:
                                              batch_size=settings.embed_batch_size)
 
     with ingest_lock(settings.lock_path, wait=wait):
-        store = open_store(settings, model=name, pipeline=PIPELINE_VERSION)
+        store = _open_or_set_aside(settings, name, report)
         report.store = store.location
         finished = False
         try:
             _sync_folder(store, settings, rebuild, name, model, fingerprint, report, log, progress)
             finished = True
+        except WRITE_ERRORS as exc:
+            discard_system(settings)  # a half-failed write leaves this process's system unsure
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise StoreError(
+                f"ingest stopped while writing to {store.location}: {reason}. Files finished "
+                "before it stay indexed; fix the cause (free disk space, say) and run ingest "
+                "again: it resumes where it stopped") from exc
         finally:
             if report.changed or not finished:  # a run that failed may have written too
-                mark_generation(settings)  # other processes reading this store reload it
+                try:
+                    mark_generation(settings)  # other processes reading this store reload it
+                except OSError:  # a full disk: the error being raised says more
+                    if finished:
+                        raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _open_or_set_aside(settings: Settings, name: str, report: IngestReport) -> Store:
+    """The store; an embedded store that no longer opens (damaged by a crash or a full
+    disk) is moved aside and rebuilt from the corpus, and the report says so."""
+    try:
+        return open_store(settings, model=name, pipeline=PIPELINE_VERSION)
+    except StoreError as exc:
+        if settings.chroma_host or not settings.chroma_path.exists():
+            raise
+        where = set_aside(settings)
+        report.rebuilt = f"the store could not be opened ({exc}); moved it to {where}"
+        return open_store(settings, model=name, pipeline=PIPELINE_VERSION)
+
+
+def _check_space(settings: Settings, plans: list[FilePlan]) -> None:
+    """Refuse to start writing when the data folder's disk cannot hold what `plans` add:
+    a write cut short by a full disk is slower to recover from than one never started."""
+    if settings.chroma_host or not plans:
+        return
+    texts = sum(len(p.add) + len(p.new_sentences) for p in plans)
+    needed = MIN_FREE_BYTES + texts * BYTES_PER_TEXT + sum(len(c.text) for p in plans for c in p.add)
+    free = shutil.disk_usage(settings.chroma_path).free
+    if free < needed:
+        raise StoreError(f"only {free / 2**20:.0f} MB free on the disk of {settings.data_dir}; "
+                         f"this ingest needs about {needed / 2**20:.0f} MB. Nothing was changed: "
+                         "free some space and run it again")
 
 
 def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
@@ -157,7 +214,8 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
                  progress: Callable[[int, int], None]) -> None:
     """Plan every file of the corpus folder against `store`, then write what changed."""
     root = settings.corpus_dir
-    store, report.rebuilt = _ensure_compatible(store, settings, name, model, rebuild)
+    store, why = _ensure_compatible(store, settings, name, model, rebuild)
+    report.rebuilt = report.rebuilt or why
     records = store.file_records()
     if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
         records = {k: replace(r, status=PENDING) for k, r in records.items()}
@@ -183,6 +241,7 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
             report.chunks_unchanged += record.chunks
         else:
             plans.append(plan)
+    _check_space(settings, plans)
     _apply(plans, store, settings, model, fingerprint, report, log, progress)
     present = {p.relative_to(root).as_posix() for p in paths}
     for source in sorted(set(records) - present):
@@ -336,10 +395,10 @@ def ingest_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
     The operating system drops the lock when its holder dies, even by SIGKILL. Who holds
     it is written beside it (`<lock>.holder`), for the message a waiting process prints.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     holder = path.with_name(path.name + ".holder")
     lock = FileLock(path, timeout=wait)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(poll_interval=0.2)
     except Timeout:
         try:
@@ -348,9 +407,14 @@ def ingest_lock(path: Path, *, wait: float = 0.0) -> Iterator[None]:
             who = "unknown"
         raise IngestBusy(f"another ingest is running ({who}); try again when it has finished, "
                          "or pass --wait SECONDS") from None
+    except OSError as exc:  # a read-only or full data folder
+        raise StoreError(f"cannot take the ingest lock {path}: {exc.strerror or exc}") from None
     try:
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        holder.write_text(f"pid {os.getpid()}, started {started}", encoding="utf-8")
+        try:
+            holder.write_text(f"pid {os.getpid()}, started {started}", encoding="utf-8")
+        except OSError:  # only a message depends on it
+            pass
         yield
     finally:
         lock.release()

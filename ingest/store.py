@@ -41,6 +41,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import chromadb
 import httpx
@@ -236,6 +237,31 @@ def mark_generation(settings: Settings) -> str:
     with _systems_lock:
         _opened_at[str(settings.chroma_path.resolve())] = marker
     return marker
+
+
+WRITE_ERRORS = (OSError, ChromaError)  # what a write that failed half-way raises (ENOSPC...)
+
+
+def discard_system(settings: Settings) -> None:
+    """Forget this process's chromadb system for the embedded store, so the next open
+    starts a fresh one: after a write failed half-way the old system's state cannot be
+    trusted (a later write in it can hang)."""
+    if settings.chroma_host:
+        return
+    folder = str(settings.chroma_path.resolve())
+    with _systems_lock:
+        SharedSystemClient._identifier_to_system.pop(folder, None)
+        _opened_at.pop(folder, None)
+
+
+def set_aside(settings: Settings) -> Path:
+    """Move a damaged embedded store out of the way (kept for a person to look at) and
+    return where it went; the next open starts empty."""
+    discard_system(settings)
+    path = settings.chroma_path
+    target = path.with_name(f"{path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    os.replace(path, target)
+    return target
 
 
 def _renew_if_stale(folder: str, current: str) -> None:
