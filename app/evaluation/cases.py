@@ -45,6 +45,8 @@ _USE = f"use {', '.join(d.value for d in list(Decision)[:-1])} or {list(Decision
 
 @dataclass
 class Case:
+    """A checked case, as the runner and the checks read it; `line` is where it was in its file."""
+
     id: str
     question: str
     line: int
@@ -87,9 +89,6 @@ def _groups(value: Any) -> Any:
     return [_one_or_many(group) for group in value] if isinstance(value, list) else value
 
 
-Strings = Annotated[list[StrictStr], BeforeValidator(_one_or_many)]
-
-
 class CaseRow(BaseModel):
     """One case as written in the file: the edge where a row is checked.
 
@@ -103,7 +102,7 @@ class CaseRow(BaseModel):
     accept: Annotated[list[Decision], BeforeValidator(_one_or_many)] = []
     history: Annotated[list[Turn], BeforeValidator(_history)] = []
     must_include: Annotated[list[list[StrictStr]], BeforeValidator(_groups)] = []
-    sources: Strings = []
+    sources: Annotated[list[StrictStr], BeforeValidator(_one_or_many)] = []
     # lenient on purpose: a note that is not text is no reason to drop the case
     reference: Annotated[str | None, BeforeValidator(lambda v: v if isinstance(v, str) else None)] = None
     category: Annotated[str, BeforeValidator(lambda v: str(v or DEFAULT_CATEGORY))] = DEFAULT_CATEGORY
