@@ -14,7 +14,7 @@ bullets, inline residue (slugs, timestamps, reference marks) or extra spaces.
 
 Ingest embeds every sentence's `context` once and stores it (`ingest.index`); the
 answerer reads those vectors back. This module does not embed or score sentences
-(`app/extract.py` does), retrieve, or number citations.
+(`app/engine/score.py` does), retrieve, or number citations.
 
     >>> c = Chunk("id", "a.txt", "T", "S", 10, 54, "  • Mild: Restlessness, shivering, sweating.")
     >>> [(s.start, s.end, s.text) for s in sentences(c)]

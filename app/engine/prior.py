@@ -1,6 +1,6 @@
 """A question prior fitted for one corpus: which questions its documents answer.
 
-The corpus-agnostic rule (`ANSWERABILITY` in `answer.py`) sees only how well the best
+The corpus-agnostic rule (`ANSWERABILITY` in `judge.py`) sees only how well the best
 sentence matches the question. Paraphrases in other words score low on that, and
 near-topic questions score high. `QuestionPrior` adds what labelled questions about
 this corpus teach: a logistic regression over the judge's figures and the question's

@@ -7,7 +7,7 @@ tokenizes again only the chunks of files whose record changed. Reciprocal rank f
 adds `weight / (RRF_K + rank)` from each retriever a chunk appears in; BM25 weighs
 `BM25_WEIGHT`, dense 1 (`python eval/retrieval.py` compares the three rankings).
 
-This module does not pick sentences or decide whether to answer (`answer.py`
+This module does not pick sentences or decide whether to answer (`judge.py`
 does) and does not write to the store.
 
     >>> rrf([["a", "b"], ["b", "c"]], k=60)

@@ -8,7 +8,7 @@ counts `HEADING_MATCH`). Selection keeps sentences within `RELATIVE_KEEP` of the
 score, most relevant first, and drops one that overlaps or repeats a kept one.
 
 This module does not decide whether the best sentence is good enough to answer
-with (`answer.py` does) and does not format text or citations.
+with (`judge.py` does) and does not format text or citations.
 
     >>> coverage({"serotonin": 1.0, "syndrom": 3.0}, {"serotonin"}, {"syndrom"})
     0.8125

@@ -70,14 +70,21 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased words, possessive "'s" and acronym plurals removed; hyphenated words split.
 
+    Stable under a second pass: `words(" ".join(words(t))) == words(t)` for any text, even
+    where case folding adds a mark ("İ" folds to "i" and a combining dot, which is
+    dropped) or splits a letter, so questions and documents tokenize the same way.
+
     >>> words("SSRIs and MDMA's well-known effects")
     ['ssri', 'and', 'mdma', 'well', 'known', 'effects']
+    >>> words("İSTANBUL Straße")
+    ['istanbul', 'strasse']
     """
     out = []
     for w in WORD.findall(normalize(text)):
         w = w[:-2] if w.endswith("'s") else w
         w = w[:-1] if ACRONYM_PLURAL.fullmatch(w) else w
-        out.extend(part for part in w.casefold().split("'") if part)
+        folded = unicodedata.normalize("NFC", w.casefold().replace("i\u0307", "i"))
+        out.extend(part for piece in folded.split("'") for part in WORD.findall(piece))
     return out
 
 

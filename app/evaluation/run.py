@@ -1,6 +1,6 @@
 """Batch evaluation without an LLM judge: `python -m app.evaluate CASES --out DIR`.
 
-Each case (`app/cases.py`: JSONL or CSV) is asked to the engine, and its answer is
+Each case (`cases.py`: JSONL or CSV) is asked to the engine, and its answer is
 checked exactly, since answers are extractive: the decision against `expect`
 (and `accept`), `must_include` against the answer text, every citation quote
 against its file at its offsets, every answer sentence against the quotes it
