@@ -75,7 +75,7 @@ def _history(path: Path) -> list[dict]:
     try:
         return [t.to_dict() for t in parse_history(raw)]
     except HistoryError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        raise ValueError(f'{path}: history must be a JSON list of {{"role", "content"}} ({exc})') from None
 
 
 if __name__ == "__main__":
