@@ -8,8 +8,10 @@ refused as `escalation`. `Verdict.rule` names the rule that decided and
 `eval/policy_tuning.jsonl`; `eval/policy_test.jsonl` is held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
-`RECENT_TURNS` turns are read, and every pattern's repetitions are capped, so any
-input gets a decision in milliseconds, never an exception.
+`RECENT_TURNS` turns are read, and no pattern rescans a long run (`readings.py` cuts
+numbers and words to a length, `rules.py` finds "this, then anywhere that" in one
+pass), so any input gets a decision in milliseconds (tests/policy/test_bounds.py),
+never an exception.
 
 This module does not read documents or use a model, and decides nothing but refusals.
 
@@ -77,7 +79,7 @@ def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
     for reading in readings(text, lexicon=rules.lexicon):
         for rule, found in rules.matches(reading):
             return Verdict(True, rule, found)
-    plain = canonical(text, lexicon=rules.lexicon)
+    plain = canonical(text, lexicon=rules.lexicon, max_word=None)  # run together, at full length
     if _obfuscated(text, plain) and (m := rules.squashed(plain)):
         return Verdict(True, "spaced", m)
     return ALLOW
@@ -103,11 +105,10 @@ def _escalation(question: str, recent: list[dict], rules: Rules) -> Verdict:
     for back, turn in enumerate(reversed(recent), start=1):
         content = turn["content"][:MAX_CHARS]
         text = canonical(content, lexicon=rules.lexicon)
-        if turn["role"] == "user" and judge(content, rules).refuse:
-            context = -back
-            break
+        # an amount or timing question, or a refused question (the costlier test, so second)
         if c["amount"].search(text) or c["how_much"].search(text) or c["unit"].search(text) \
-                or c["timing"].search(text) or p["dose_question"].search(text):
+                or c["timing"].search(text) or p["dose_question"].search(text) \
+                or (turn["role"] == "user" and judge(content, rules).refuse):
             context = -back
             break
     if context is None:

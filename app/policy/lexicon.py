@@ -70,9 +70,17 @@ class Lexicon:
         >>> LEXICON.rx("{self}").findall("me and my friend")
         ['me']
         """
+        return re.compile(rf"(?<![\w'])(?:{self.fill(pattern)})(?![\w'])")
+
+    def fill(self, pattern: str) -> str:
+        """`pattern` with its {name} placeholders filled, as it is.
+
+        >>> LEXICON.fill("{drug_foreign}")
+        '(?:tacha|pasta|taz|teile|doce|bala|ecsta|extasis)'
+        """
         while PLACEHOLDER.search(pattern):
             pattern = PLACEHOLDER.sub(lambda m: f"(?:{self.named[m.group(1)]})", pattern)
-        return re.compile(rf"(?<![\w'])(?:{pattern})(?![\w'])")
+        return pattern
 
     def drug_aliases(self) -> dict[str, str]:
         """Every name of the drug (slang, misspellings) -> its name, for retrieval."""

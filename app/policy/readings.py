@@ -6,7 +6,8 @@ characters, maps look-alike letters to Latin, strips accents, joins spaced-out
 letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
 is that form, the de-leeted form, the reversed text, and whatever base64, hex,
 ROT13 or Morse inside it decodes to. Only the first `MAX_CHARS` characters of a
-text are read, so the work per text is bounded.
+text are read, a number's first 24 digits and a word's first `MAX_WORD` characters,
+so no pattern of the rules rescans a long run.
 
 This module does not know what the words mean (`rules.py` does).
 """
@@ -22,16 +23,22 @@ from functools import lru_cache
 from app.policy.lexicon import LEXICON, Lexicon
 
 MAX_CHARS = 2000  # the engine's question limit: no question the policy judges is longer
+MAX_WORD = 100  # the rules read words; a longer run is read up to this (but see `squashed`)
 
 LATIN_NAME = re.compile(r"(?:LATIN|MODIFIER|REGIONAL INDICATOR SYMBOL)\b.*\bLETTER (?:SMALL CAPITAL "
                         r"|SMALL |CAPITAL )?([A-Z])(?: WITH .*)?")
 BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
-LEETY = re.compile(r"[a-z]*[0-9@$!|][a-z0-9@$!|]*")  # a token with leet characters in it
+# A token with leet characters in it. subtle: a match never starts after a letter or leet
+# character (the one before would have started it), so the look-behind changes nothing but
+# stops a long run of letters from being rescanned from each of its letters.
+LEETY = re.compile(r"(?<![a-z0-9@$!|])[a-z]*+[0-9@$!|][a-z0-9@$!|]*")
+LONG_NUMBER = re.compile(r"(\d{24})\d+")  # a number's first 24 digits are all a rule reads
 SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
 INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
 SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
+ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
 MORSE_CODE = dict(zip(
     ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- ...- "
@@ -39,7 +46,8 @@ MORSE_CODE = dict(zip(
     "abcdefghijklmnopqrstuvwxyz0123456789"))
 
 
-def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON) -> str:
+def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON,
+              max_word: int | None = MAX_WORD) -> str:
     """`text` as the rules read it.
 
     >>> canonical("Hоw MUCH m.d.m.a sh\\u200bould I  t a k e?")
@@ -48,11 +56,7 @@ def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON) -> s
     'how much should i take'
     """
     tables = _tables(lexicon)
-    text = BLANKS.sub(" ", unicodedata.normalize("NFKC", text[:MAX_CHARS]))
-    text = "".join(map(_latin, text)).translate(tables.homoglyphs)
-    text = "".join(ch for ch in unicodedata.normalize("NFD", text)
-                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t")
-    text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
+    text = _folded(text[:MAX_CHARS], tables)
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
     text = re.sub(r"(?<=[a-z]{2})_(?=[a-z]{2})", " ", text)  # "user_weight_kg", not "h_o_w"
     text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)  # quote marks, not "i'm" or "don't"
@@ -61,6 +65,9 @@ def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON) -> s
     text = INNER_MARKS.sub("", text)
     text = SPELL_PHRASES.sub(r"too \1", text)
     text = re.sub(r"[\w'?]+", lambda m: tables.spelling.get(m.group(0), m.group(0)), text)
+    text = LONG_NUMBER.sub(r"\1", text)  # subtle: the number patterns backtrack over a long run
+    if max_word:  # subtle: "a number, a word, then 'or'" rescans a long word from each character
+        return " ".join(word[:max_word] for word in text.split())
     return " ".join(text.split())
 
 
@@ -68,13 +75,34 @@ def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
     """The ways `text` is read: as written, de-leeted, reversed, and decoded.
 
     >>> readings("ekat I")
-    ['ekat i', 'i take']
+    ['ekat i', 'i take', 'rxng v']
     """
     text = text[:MAX_CHARS]
     found = [canonical(text, lexicon=lexicon), canonical(text, leet=True, lexicon=lexicon),
              canonical(text[::-1], lexicon=lexicon)]
     found += [canonical(decoded, lexicon=lexicon) for decoded in _decoded(text)]
     return list(dict.fromkeys(found))
+
+
+def _folded(text: str, tables: _Tables) -> str:
+    """`text` in Latin letters without marks, case-folded; folding it again changes nothing.
+
+    >>> _folded("İSTANBUL'da Straße ΣΟΦΟΣ σοφος", _tables(LEXICON))  # Greek O looks Latin
+    "istanbul'da strasse σoφoσ σoφoσ"
+    """
+    if text.isascii():
+        return text.translate(ASCII_CONTROLS).lower()  # the same, without a pass per character
+    text = BLANKS.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _unmarked("".join(map(_latin, text)).translate(tables.homoglyphs))
+    text = text.replace("ß", "ss").replace("\u2019", "'").replace("\u2018", "'").casefold()
+    # subtle: folding can bring back marks ("İ" folds to "i" and a combining dot)
+    return _unmarked(unicodedata.normalize("NFKC", text)) if not text.isascii() else text
+
+
+def _unmarked(text: str) -> str:
+    """`text` without combining marks, format and control characters (but newlines and tabs)."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text)
+                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf", "Cc") or ch in "\n\t")
 
 
 class _Tables:

@@ -21,7 +21,7 @@ research or document frame through, and only when no person or occasion is named
 This module does not normalize text (`readings.py`) or read conversations (`check.py`).
 
     >>> next(DEFAULT_RULES.matches("how much molly should i take"))
-    ('personal_use', 'molly should i take')
+    ('personal_use', 'should i take')
 """
 
 from __future__ import annotations
@@ -49,13 +49,16 @@ class Rules:
         self.c = {name: lexicon.rx("{" + name + "}") for name in lexicon.concepts}
         self.p = {name: lexicon.rx(lexicon.pattern(name)) for name in lexicon.data["patterns"]}
         self.loose_judge = frozenset(lexicon.data["judge"]["loose"])
+        acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
+        self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
+                             _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""
-        return {name: rx.search(text) for name, rx in self.c.items()}
+        return _Found(self.c, text)
 
     def matches(self, text: str) -> Iterator[tuple[str, str]]:
         """(rule, matched words) for each rule that matches `text`, in rule order."""
@@ -104,7 +107,7 @@ class Rules:
         if personal and not looking_back and (dosey or found["judge"] or found["use"]
                                               or found["intent"] or found["size"]):
             yield "personal_dose", personal.group(0)
-        if m := p["personal_dose"].search(text):
+        if m := self._personal_dose(text):
             yield "personal_dose", m.group(0)
         if found["prescribe"] and (dosey or found["drug"] or found["use"]):
             yield "personal_dose", found["prescribe"].group(0)
@@ -118,6 +121,12 @@ class Rules:
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
                 framed or WHY.match(text)):
             yield "occasion", found["occasion"].group(0)
+
+    def _personal_dose(self, text: str) -> re.Match | None:
+        """The `personal_dose` patterns' leftmost match, the earlier pattern first at a tie."""
+        found = [self.p["personal_dose"].search(text), *(o.search(text) for o in self.either_order),
+                 self.p["personal_dose_late"].search(text)]
+        return min((m for m in found if m), key=lambda m: m.start(), default=None)
 
     def _impersonal(self, text: str, found: Found):
         """The rules about doses in general, when no research or document frame covers them."""
@@ -136,6 +145,51 @@ class Rules:
                          for m in self.c["asking_me"].finditer(text)):
             return None  # "summarize it for me" asks for information, not for a dose
         return match
+
+
+
+class _Found(dict):
+    """The first match of each concept in a text, searched for when first asked for."""
+
+    def __init__(self, concepts: dict[str, re.Pattern], text: str):
+        super().__init__()
+        self.concepts, self.text = concepts, text
+
+    def __missing__(self, name: str) -> re.Match | None:
+        found = self[name] = self.concepts[name].search(self.text)
+        return found
+
+
+class _Order:
+    """`first` followed anywhere by `then`: the match of `first.*then` found in linear time.
+
+    The pattern `whole` (`first.*then`, whole words) rescans the text to its end from every
+    place `first` starts, so a text full of them takes time growing with its square. Here the
+    last place `then` matches is found once; `whole` then matches at the first place `first`
+    starts before it (or a few places later, if `first` runs past it), and only there.
+
+    >>> o = _Order(LEXICON.rx(r"a\\b.*b"), r"a\\b", "b")
+    >>> o.search("x a y b a").span(), o.search("b a") is None
+    ((2, 7), True)
+    """
+
+    def __init__(self, whole: re.Pattern, first: str, then: str):
+        self.whole = whole
+        self.starts = re.compile(rf"(?<![\w'])(?=(?:{first}))")
+        self.last = re.compile(rf".*(?=(?:{then})(?![\w']))")  # subtle: canonical text has no newline
+
+    def search(self, text: str) -> re.Match | None:
+        if not self.starts.search(text):
+            return None
+        last = self.last.match(text)
+        if last is None:
+            return None
+        for start in self.starts.finditer(text):
+            if start.start() > last.end():
+                return None
+            if m := self.whole.match(text, start.start()):
+                return m
+        return None
 
 
 DEFAULT_RULES = Rules()

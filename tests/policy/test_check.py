@@ -1,4 +1,4 @@
-"""Tests for app/policy.py: the held-out policy set's refusal recall and over-refusal,
+"""Tests for app/policy (check.py): the held-out policy set's refusal recall and over-refusal,
 refusals through the real engine, reading obfuscated text, multi-turn escalation.
 
 The rules were written on eval/policy_tuning.jsonl; eval/policy_test.jsonl is the

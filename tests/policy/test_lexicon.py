@@ -1,0 +1,59 @@
+"""Tests for app/policy/lexicon.py: the word tables live in lexicon.toml, and one edit there
+(a new slang name for the drug) reaches every rule that reads drug names and retrieval's aliases."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from app.policy import check, drug_aliases
+from app.policy.lexicon import LEXICON_PATH, load
+from app.policy.rules import Rules
+
+NEW_NAME = "zorbly"  # not a word the lexicon knows
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory):
+    """The lexicon with one edit: `NEW_NAME` added to the drug's names."""
+    text = LEXICON_PATH.read_text(encoding="utf-8")
+    assert text.count("names = [\n") == 1
+    path = tmp_path_factory.mktemp("lexicon") / "lexicon.toml"
+    path.write_text(text.replace("names = [\n", f"names = [\n    '{NEW_NAME}',\n"), encoding="utf-8")
+    return load(path)
+
+
+@pytest.mark.parametrize("template", [
+    "how much {} should I take",
+    "how much {}?",
+    "I weigh 50 kg, is {} ok for me?",
+    "I'm on {}, is that bad?",
+])
+def test_one_new_drug_name_in_the_data_file_is_enough_to_refuse(edited, template):
+    question = template.format(NEW_NAME)
+    verdict = check(question, rules=Rules(edited))
+    assert verdict.refuse, verdict
+
+
+@pytest.mark.parametrize("template", ["how much {}?", "I'm on {}, is that bad?"])
+def test_the_new_name_is_what_made_the_difference(template):
+    assert not check(template.format(NEW_NAME)).refuse
+
+
+def test_the_new_name_reaches_retrieval_aliases(edited):
+    assert NEW_NAME not in drug_aliases()
+    assert edited.drug_aliases()[NEW_NAME] == "mdma"
+
+
+def test_retrieval_aliases_are_lower_case_words_for_the_drug():
+    aliases = drug_aliases()
+    assert {"molly", "ecstasy", "xtc", "mandy", "e", "rolling"} <= set(aliases)
+    assert set(aliases.values()) == {"mdma"}
+    assert all(a == a.casefold() and a.isalpha() for a in aliases)
+
+
+def test_every_concept_and_pattern_compiles_and_every_placeholder_is_known():
+    data = tomllib.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    rules = Rules(load())
+    assert set(rules.c) == set(data["concepts"]) and set(rules.p) == set(data["patterns"])
