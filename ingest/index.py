@@ -11,7 +11,9 @@ without re-embedding it, and keeps no sentence vectors or per-file crash records
   file's sentence vectors (`ingest.sentences`, one per distinct sentence in
   context) in line, so answering never embeds a document sentence;
 - deleted file: its chunks and record are removed;
-- file that fails to load: reported, and its stored chunks are left alone.
+- file that fails to load: reported, and its stored chunks are left alone; its
+  content hash is remembered (`Settings.failed_path`), so it is not parsed again
+  (a PDF bomb, say) until its bytes or the chunking settings change.
 
 Disk trouble: a run that would not fit on the data folder's disk is refused before it
 writes anything; a write that fails half-way (a full disk) is a `StoreError` saying
@@ -34,6 +36,7 @@ This module does not parse files or cut chunks (`load.py`, `chunk.py`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -222,14 +225,22 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
     paths, skipped = scan_corpus(root)
     report.skipped = [p.relative_to(root).as_posix() for p in skipped]
     report.files_seen = len(paths)
+    known_bad, still_bad = _read_failures(settings.failed_path), {}
     plans = []
     for path in paths:
         source = path.relative_to(root).as_posix()
         record = records.get(source)
+        version = ""
         try:
-            plan = _plan_file(path, root, record, store, settings, fingerprint)
+            data, sha = _read(path)
+            version = f"{sha}:{fingerprint}"
+            if version in known_bad.get(source, {}):
+                raise LoadError(known_bad[source][version] + " (unchanged since it failed: not read again)")
+            plan = _plan_file(path, root, record, store, settings, fingerprint, data, sha)
         except LoadError as exc:
             reason = str(exc)
+            if version:
+                still_bad[source] = {version: known_bad.get(source, {}).get(version, reason)}
             if record and record.status == PENDING:
                 # a run was cut short while rewriting this file: its chunks mix versions
                 report.chunks_deleted += _delete_source(store, source)
@@ -241,6 +252,8 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
             report.chunks_unchanged += record.chunks
         else:
             plans.append(plan)
+    if still_bad != known_bad:
+        _write_failures(settings.failed_path, still_bad)
     _check_space(settings, plans)
     _apply(plans, store, settings, model, fingerprint, report, log, progress)
     present = {p.relative_to(root).as_posix() for p in paths}
@@ -278,14 +291,36 @@ def _ensure_compatible(store: Store, settings: Settings, name: str, model: Calla
     return reset_store(settings, model=name, pipeline=PIPELINE_VERSION), reason
 
 
-def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
-               settings: Settings, fingerprint: str) -> FilePlan | None:
-    """None if the file is unchanged since its last ingest; raises `LoadError`."""
+def _read(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and their SHA-256."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
-    sha = hashlib.sha256(data).hexdigest()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def _read_failures(path: Path) -> dict[str, dict[str, str]]:
+    """{source: {version: reason}} of the files that failed to load; {} if unreadable."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _write_failures(path: Path, failures: dict[str, dict[str, str]]) -> None:
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(failures, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a full or read-only disk: the files are just read again next time
+        pass
+
+
+def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
+               settings: Settings, fingerprint: str, data: bytes, sha: str) -> FilePlan | None:
+    """None if the file is unchanged since its last ingest; raises `LoadError`."""
     if record and record.status == DONE and (record.sha256, record.fingerprint) == (sha, fingerprint):
         return None
     doc = load_document(path, root=root, data=data)  # the very bytes that were hashed

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         return self.data_dir / "index.generation"
 
     @property
+    def failed_path(self) -> Path:
+        """JSON record of the files that failed to load, by content hash: not read again
+        until they change."""
+        return self.data_dir / "failed.json"
+
+    @property
     def lock_path(self) -> Path:
         """File that only one ingest at a time may hold."""
         return self.data_dir / "ingest.lock"

@@ -101,3 +101,24 @@ def test_a_store_that_no_longer_opens_is_set_aside_and_rebuilt(tmp_path):
     assert "could not be opened" in rebuilt and "damaged" in rebuilt
     assert added == count == first.chunks_added
     assert list(settings.data_dir.glob("chroma.damaged-*"))
+
+
+def test_a_file_that_failed_is_not_parsed_again_until_it_changes(tmp_path, monkeypatch):
+    settings = copy_settings(tmp_path, tmp_path / "data")
+    bad = settings.corpus_dir / "bad.txt"
+    bad.write_bytes(b"\xff\xfe not text")
+    import ingest.index as index
+    loads = []
+    real = index.load_document
+    monkeypatch.setattr(index, "load_document",
+                        lambda path, **kw: loads.append(path.name) or real(path, **kw))
+    first = ingest(settings, embeddings=FAKE)
+    assert [s for s, _ in first.failed] == ["bad.txt"] and "bad.txt" in loads
+    loads.clear()
+    second = ingest(settings, embeddings=FAKE)
+    assert "bad.txt" not in loads  # remembered by content hash
+    (reason,) = [r for s, r in second.failed if s == "bad.txt"]
+    assert "invalid UTF-8" in reason and "not read again" in reason
+    bad.write_text("Now it is text about serotonin and sleep.", encoding="utf-8")
+    third = ingest(settings, embeddings=FAKE)
+    assert third.ok and "bad.txt" in loads and third.files_added == 1
