@@ -21,15 +21,15 @@ from functools import lru_cache
 
 import Stemmer
 
+from app.policy import drug_aliases
+
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")  # SSRIs, MAOIs
 INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
-# Street and slang names that mean the corpus's main substance, as whole words.
-DRUG_ALIASES = {
-    "molly": "mdma", "mollies": "mdma", "ecstasy": "mdma", "ecstacy": "mdma", "extasy": "mdma",
-    "xtc": "mdma", "mandy": "mdma", "pingers": "mdma", "rolling": "mdma", "e": "mdma",
-}
+# Street and slang names that mean the corpus's main substance, as whole words: one list
+# for the policy and retrieval (app/policy/lexicon.toml, [drug]).
+DRUG_ALIASES = drug_aliases()
 
 # English function words and question words: they carry no topic.
 STOPWORDS = frozenset("""
