@@ -4,9 +4,11 @@ the settings.
 Each handler takes what its Gradio event sends (the session's turns, the chat, a
 file, the event data) and returns the components' new values: HTML from `render.py`,
 Gradio updates, table rows. A failure becomes a short message in the page
-(`friendly`); the user never sees a traceback. This module lays out no page
-(`app.py` does) and keeps a question nowhere but in the session's state, unless the
-user votes (`feedback.py`). `app.py` builds one with `Handlers(engine, settings)`.
+(`friendly`); the user never sees a traceback, and the log gets one without the
+exception's message (`logs.py`). Evaluation results go to this process's private
+temp folder (`runtime.py`). This module lays out no page (`app.py` does) and keeps a
+question nowhere but in the session's state, unless the user votes (`feedback.py`).
+`app.py` builds one with `Handlers(engine, settings)`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 from functools import wraps
 from pathlib import Path
 
@@ -23,10 +24,11 @@ import gradio as gr
 
 from app.engine import Answer, Engine
 from app.evaluation import read_cases, run_all, summarize, write_results
+from app.schemas import bounded_history
 from app.settings import Settings
-from app.web import render
-from app.web.feedback import feedback_case, record_vote
-from app.web.uploads import save_to_corpus
+from app.web import logs, render, runtime
+from app.web.feedback import feedback_case, record_vote, reply_id
+from app.web.uploads import MAX_CORPUS_MB, MAX_FILES_PER_UPLOAD, save_uploads
 from ingest.corpus import source_path, source_text
 from ingest.errors import (
     CaseError,
@@ -34,7 +36,6 @@ from ingest.errors import (
     EmbeddingModelError,
     IngestBusy,
     StoreError,
-    UploadError,
 )
 from ingest.index import ingest
 from ingest.load import scan_corpus
@@ -45,7 +46,8 @@ DOC_COLUMNS = ("Title", "File", "Chunks", "Last ingested", "Status")  # rows of 
 
 
 def friendly(handler):
-    """Show a short message for any failure; the traceback goes to the server's log only."""
+    """Show a short message for any failure; the server's log gets the traceback without
+    the exception's message, which could quote the question (`logs.describe`)."""
     @wraps(handler)
     def run(*args, **kwargs):
         try:
@@ -56,8 +58,7 @@ def friendly(handler):
             raise gr.Error(f"The document store is unavailable: {exc}", title="Store error",
                            print_exception=False) from None
         except Exception as exc:  # noqa: BLE001 - the user gets a message, never a trace
-            print(f"error in {handler.__name__}: {type(exc).__name__}", file=sys.stderr)
-            traceback.print_exc()
+            print(f"error in {handler.__name__}: {logs.describe(exc)}", file=sys.stderr)
             raise gr.Error("Something went wrong; please try again.",
                            print_exception=False) from None
     return run
@@ -97,18 +98,25 @@ class Handlers:
                 gr.Tabs(selected="sources"))
 
     @friendly
-    def vote(self, turns: list[Answer], evt: gr.LikeData):
+    def vote(self, turns: list[Answer], evt: gr.LikeData, request: gr.Request | None = None):
         k = _turn_of(evt, turns, replies_only=True)
         if k is None or not isinstance(evt.liked, bool):
             return gr.update()
-        case = feedback_case(turns[k], _conversation(turns[:k]), liked=evt.liked)
+        # the history the engine read, not the whole conversation: a case stays small
+        history = bounded_history(_conversation(turns[:k]),
+                                  max_chars=self.settings.max_question_chars)
+        session = getattr(request, "session_hash", None) or ""
+        case = feedback_case(turns[k], history, liked=evt.liked,
+                             case_id=reply_id(session, k, turns[k]))
         try:
-            record_vote(self.settings.feedback_path, case)
+            replaced = record_vote(self.settings.feedback_path, case)
         except OSError as exc:
             raise gr.Error(f"Could not save the vote: {exc.strerror or exc}",
                            print_exception=False) from None
         vote = "helpful" if evt.liked else "not helpful"
-        return f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case `{case['id']}`."
+        again = " (in place of your earlier vote on this reply)" if replaced else ""
+        return (f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case "
+                f"`{case['id']}`{again}.")
 
     @friendly
     def show_turn(self, turns: list[Answer], evt: gr.SelectData):
@@ -183,14 +191,12 @@ class Handlers:
 
     @friendly
     def add_files(self, paths: list[str] | None):
-        saved, problems = [], []
-        for path in paths or []:
-            try:
-                saved.append(save_to_corpus(Path(path), self.corpus,
-                                            max_bytes=int(self.settings.max_upload_mb * 1e6)))
-            except UploadError as exc:
-                problems.append(str(exc))
-        lines = [f"Added {name} to the corpus folder." for name in saved]
+        s = self.settings
+        saved, problems = save_uploads(
+            [Path(p) for p in paths or []], self.corpus, max_bytes=int(s.max_upload_mb * 1e6),
+            max_files=getattr(s, "max_upload_files", MAX_FILES_PER_UPLOAD),
+            max_corpus_bytes=int(getattr(s, "max_corpus_mb", MAX_CORPUS_MB) * 1e6))
+        lines = [str(one) for one in saved]
         if saved:
             lines.append("Press “Re-ingest corpus” to index it.")
         return render.message_html("\n".join(lines + problems), bad=bool(problems)), \
@@ -249,11 +255,10 @@ def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = Fal
 
 
 def _results_folder() -> Path:
-    """A new folder for one evaluation's files; those of runs over a day old are removed
-    (Gradio keeps its own copies of what it served)."""
-    parent = Path(tempfile.gettempdir()) / "cited-qa-evaluations"
-    parent.mkdir(exist_ok=True)
-    for old in parent.iterdir():
+    """A new folder for one evaluation's files, in this process's private temp folder;
+    those of runs over a day old are removed (Gradio keeps its own copies of what it served)."""
+    runtime.EVALUATIONS.mkdir(mode=0o700, exist_ok=True)
+    for old in runtime.EVALUATIONS.iterdir():
         if time.time() - old.stat().st_mtime > RESULTS_KEEP_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=parent))
+    return Path(tempfile.mkdtemp(dir=runtime.EVALUATIONS))

@@ -1,0 +1,73 @@
+"""The UI's event handlers, called directly with a stand-in engine: votes and error logs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import gradio as gr
+import pytest
+
+from app.engine import Answer, Decision
+from app.evaluation.cases import read_cases
+from app.schemas import MAX_TURNS
+from app.settings import Settings
+from app.web import logs
+from app.web.handlers import Handlers
+
+SECRET = "my neighbour's private question about dosing"
+
+
+class FailingEngine:
+    """An engine whose answer fails with the question in its message, as a library might."""
+
+    def answer(self, question: str, history: list[dict]) -> Answer:
+        raise ValueError(f"could not parse {question!r}")
+
+
+def handlers(tmp_path, engine=None) -> Handlers:
+    settings = Settings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data",
+                        feedback_file=tmp_path / "votes.jsonl")
+    return Handlers(engine, settings)
+
+
+def like(index: int, liked: bool) -> gr.LikeData:
+    return gr.LikeData(None, {"index": index, "value": "", "liked": liked})
+
+
+def test_one_vote_per_reply_and_cases_stay_small(tmp_path):
+    ui = handlers(tmp_path)
+    turns = [Answer(f"Question number {i}?", Decision.DECLINE, f"Reply number {i}.")
+             for i in range(50)]
+    for k in range(50):  # every reply voted up, then changed to down
+        assert "Saved your vote (helpful)" in ui.vote(turns, like(2 * k + 1, True))
+        assert "in place of your earlier vote" in ui.vote(turns, like(2 * k + 1, False))
+    cases, errors = read_cases(tmp_path / "votes.jsonl")
+    assert not errors and len(cases) == 50 and {c.extra["vote"] for c in cases} == {"down"}
+    assert [c.question for c in cases] == [t.question for t in turns]
+    assert all(len(c.history) <= MAX_TURNS for c in cases)  # what the engine read, no more
+    assert cases[-1].history[-1] == {"role": "assistant", "content": "Reply number 48."}
+    assert (tmp_path / "votes.jsonl").stat().st_size < 50 * 2500
+
+
+def test_errors_log_no_question_and_stay_bounded(tmp_path, capsys):
+    ui = handlers(tmp_path, FailingEngine())
+    with pytest.raises(gr.Error, match="Something went wrong"):
+        ui.respond(SECRET * 5000, [], [])
+    err = capsys.readouterr().err
+    assert "error in respond" in err and "ValueError (message left out)" in err
+    assert "neighbour" not in err and len(err) <= logs.MAX_LOG_CHARS + 100
+    # Gradio's own tracebacks (its input checks quote the inputs) and logging records
+    logs.install()
+    import gradio.queueing
+
+    try:
+        raise ValueError(f"Received inputs: {[SECRET * 5000]}")
+    except ValueError:
+        gradio.queueing.traceback.print_exc()
+        record = logging.getLogger("probe").makeRecord("probe", logging.ERROR, __file__, 1,
+                                                       "asked %s", (SECRET * 5000,), sys.exc_info())
+    err = capsys.readouterr().err
+    assert "neighbour" not in err and "ValueError (message left out)" in err
+    text = logging.Formatter().format(record)
+    assert "neighbour" not in text.split("\n", 1)[1] and len(text) < 2 * logs.MAX_LOG_CHARS + 100
