@@ -70,7 +70,10 @@ def install(*, details: bool = False) -> None:
     _details = details
     logging.setLogRecordFactory(_bounded_record)
     for name in GRADIO_MODULES:
-        module = sys.modules.get(name) or import_module(name)
+        try:
+            module = sys.modules.get(name) or import_module(name)
+        except ImportError:  # a later Gradio may have moved it; nothing to rebind
+            continue
         if getattr(module, "traceback", None) is traceback:
             module.traceback = _GRADIO_TRACEBACK  # subtle: only Gradio's name is rebound
 
