@@ -1,4 +1,14 @@
-"""Shared fixtures: an isolated environment per test, the real model once per session."""
+"""Shared fixtures and the test tiers.
+
+Fixtures: an isolated environment per test; a fake embedding model for mechanics
+(`fake_embeddings`) and the real one, loaded once per session, for meaning (`embeddings`).
+
+Tiers: `pytest_collection_modifyitems` marks every test by the fixtures it uses (see
+`TIER_FIXTURES`), so `pytest -m "not slow and not browser and not server"` (`make
+test-fast`) runs in seconds. A test slow for another reason (a subprocess that loads the
+model) carries `@pytest.mark.slow` itself. A test left in the fast tier that loads the real
+model anyway fails with a message saying so.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from app.settings import Settings
 from ingest.embed import load_embeddings
@@ -16,6 +27,23 @@ from ingest.settings import DEFAULT_EMBEDDING_MODEL
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT / "corpus"
 SETTINGS_VARS = [name.upper() for name in Settings.model_fields]
+FAKE_SIZE = 384  # the real model's width: tests that mix stored and fresh vectors need it
+
+# Fixture name -> the markers a test gets when it uses that fixture, directly or through
+# another fixture (`item.fixturenames` is the whole closure).
+TIER_FIXTURES = {
+    "embeddings": {"slow"},  # the real model; everything that answers depends on it
+    "answer_settings": {"slow"},
+    "engine": {"slow"},
+    "ui_app": {"slow", "server"},  # the Gradio app on a port (tests/web)
+    "browser_page": {"slow", "browser", "server"},  # Chromium on `ui_app` (tests/web/test_browser.py)
+    "server": {"slow", "server"},  # `chroma run` (tests/test_server_mode.py)
+}
+# Tests that start a process serving the app, which loads the model, in files whose owners
+# have not marked them yet: a marker in the test itself is better, and makes the entry moot.
+SERVING_TESTS = {
+    "tests/web/test_serve.py::test_make_run_command_ingests_then_serves_at_the_configured_port",
+}
 
 # No test may reach the network: the bundled model loads from site-packages.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -41,6 +69,17 @@ def make_pdf(path: Path, pages: list[str], *, title: str | None = None,
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the tiers of the fixtures it uses (see `TIER_FIXTURES`)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        marks = {m for f in used & TIER_FIXTURES.keys() for m in TIER_FIXTURES[f]}
+        if item.nodeid in SERVING_TESTS:
+            marks |= {"slow", "server"}
+        for name in sorted(marks - {m.name for m in item.iter_markers()}):
+            item.add_marker(name)
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
     """Each test starts with none of the project's variables set, in its own folder."""
@@ -49,10 +88,41 @@ def isolated_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def real_model_only_when_slow(request, monkeypatch):
+    """Outside the slow tier, loading a model from this machine fails the test at once:
+    a forgotten `embeddings=fake_embeddings` would otherwise make the fast tier slow.
+    Hub names still go through, so that their error path stays testable."""
+    if request.node.get_closest_marker("slow"):
+        return
+    import ingest.embed
+
+    # subtle: `_load` is the cached loader behind `load_embeddings`, the one place every
+    # caller (ingest, the engine, the command lines) goes through
+    load = ingest.embed._load
+
+    def refuse(name: str, device: str, batch_size: int):
+        if ingest.embed.model_location(name)[1]:
+            pytest.fail(f"{request.node.nodeid} loads the embedding model {name!r} but is not "
+                        "marked slow: pass `fake_embeddings`, or use the `embeddings` fixture",
+                        pytrace=False)
+        return load(name, device, batch_size)
+
+    monkeypatch.setattr(ingest.embed, "_load", refuse)
+
+
 @pytest.fixture(scope="session")
 def embeddings():
-    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    """The real all-MiniLM-L6-v2, loaded once for the whole run: for tests of meaning
+    (nearest passages, answers, declines). Using it marks a test slow."""
     return load_embeddings(DEFAULT_EMBEDDING_MODEL)
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings() -> DeterministicFakeEmbedding:
+    """A stand-in model for mechanics: each text gets its own fixed random vector, as wide
+    as the real model's, at no cost. Its nearest neighbours mean nothing."""
+    return DeterministicFakeEmbedding(size=FAKE_SIZE)
 
 
 @pytest.fixture
@@ -64,8 +134,9 @@ def corpus(tmp_path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path, corpus, embeddings) -> Settings:
-    """Settings pointing at the corpus copy and a fresh store in `tmp_path`."""
+def settings(tmp_path, corpus) -> Settings:
+    """Settings pointing at the corpus copy and a fresh store in `tmp_path`. An `ingest`
+    with these loads the real model unless given `embeddings=fake_embeddings`."""
     return Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
 
 
@@ -102,9 +173,15 @@ def engine(answer_settings, embeddings):
 
 
 @pytest.fixture(scope="module")
-def one_torch_thread():
+def one_torch_thread(request):
     """Embed with one torch thread in this module: a single query gains nothing from a
-    second one, and on a busy two-core machine two threads spin against each other."""
+    second one, and on a busy two-core machine two threads spin against each other.
+    When none of the module's selected tests is slow, nothing embeds for real, and torch
+    is not even imported (that alone takes seconds)."""
+    if not any(item.get_closest_marker("slow") for item in request.session.items
+               if getattr(item, "module", None) is request.module):
+        yield
+        return
     import torch
 
     before = torch.get_num_threads()

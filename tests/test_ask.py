@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 
 import pytest
 
 from app.ask import main
+from app.engine import Engine
 from app.settings import Settings
 from ingest.load import read_text
 
@@ -88,7 +90,8 @@ def test_a_bad_history_file_exits_2(capsys, answer_settings, tmp_path, content, 
     assert err.startswith("error: ") and message in err
 
 
-def test_an_empty_store_declines_instead_of_crashing(capsys, tmp_path, embeddings):
+def test_an_empty_store_declines_instead_of_crashing(capsys, tmp_path, fake_embeddings, monkeypatch):
+    monkeypatch.setattr("app.ask.Engine", partial(Engine, embeddings=fake_embeddings))
     settings = Settings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "never-ingested")
     code, out, _ = run(capsys, [SYMPTOMS, "--json"], settings)
     data = json.loads(out)

@@ -1,10 +1,20 @@
-"""`python -m ingest`, run in-process through `main(argv)`."""
+"""`python -m ingest`, run in-process through `main(argv)`, with the fake model: these
+tests check arguments, messages and exit codes, which no meaning enters."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import pytest
+
 from app.settings import get_settings
 from ingest.__main__ import main
-from ingest.index import ingest_lock
+from ingest.index import ingest, ingest_lock
+
+
+@pytest.fixture(autouse=True)
+def fake_model(monkeypatch, fake_embeddings):
+    monkeypatch.setattr("ingest.__main__.ingest", partial(ingest, embeddings=fake_embeddings))
 
 
 def test_first_and_second_run_print_summaries(settings, capsys):

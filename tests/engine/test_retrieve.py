@@ -122,9 +122,9 @@ def test_lexical_search_understands_slang(retriever):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_search_an_empty_store_finds_nothing(tmp_path, embeddings, mode):
+def test_search_an_empty_store_finds_nothing(tmp_path, fake_embeddings, mode):
     store = open_store(Settings(data_dir=tmp_path / "empty"))
-    assert Retriever(store, embeddings).search("What is SERT?", k=5, mode=mode) == []
+    assert Retriever(store, fake_embeddings).search("What is SERT?", k=5, mode=mode) == []
 
 
 def test_all_chunks_match_the_corpus(retriever):
@@ -132,14 +132,14 @@ def test_all_chunks_match_the_corpus(retriever):
     assert stored == {(c.id, c.source, c.start, c.end, c.text) for c in CORPUS_CHUNKS}
 
 
-# --- refresh after a re-ingest -------------------------------------------------------------
+# --- refresh after a re-ingest (lexical only: the fake model serves) ------------------------
 
-def test_refresh_picks_up_a_reingest(settings, embeddings):
+def test_refresh_picks_up_a_reingest(settings, fake_embeddings):
     for path in settings.corpus_dir.iterdir():  # one small file keeps the ingests quick
         if path.name != HUBERMAN:
             path.unlink()
-    ingest(settings)
-    retriever = Retriever(open_store(settings), embeddings)
+    ingest(settings, embeddings=fake_embeddings)
+    retriever = Retriever(open_store(settings), fake_embeddings)
     assert retriever.refresh(force=True)
     before = retriever.signature()
     assert retriever.search("zorblatt", k=3, mode="lexical") == []
@@ -148,7 +148,7 @@ def test_refresh_picks_up_a_reingest(settings, embeddings):
     path.write_text(path.read_text(encoding="utf-8")
                     + "\n\nResearchers named the new serotonin receptor variant zorblatt.\n",
                     encoding="utf-8")
-    ingest(settings)
+    ingest(settings, embeddings=fake_embeddings)
     assert retriever.signature() != before
     assert retriever.refresh(force=True)
     found = retriever.search("zorblatt", k=3, mode="lexical")
@@ -156,10 +156,10 @@ def test_refresh_picks_up_a_reingest(settings, embeddings):
     assert not retriever.refresh()  # nothing changed since
 
 
-def test_refresh_rereads_only_the_files_that_changed(settings, embeddings, monkeypatch):
+def test_refresh_rereads_only_the_files_that_changed(settings, fake_embeddings, monkeypatch):
     monkeypatch.setattr("app.engine.retrieve.REFRESH_SECONDS", 0.0)
-    ingest(settings)
-    retriever = Retriever(open_store(settings), embeddings)
+    ingest(settings, embeddings=fake_embeddings)
+    retriever = Retriever(open_store(settings), fake_embeddings)
     assert retriever.refresh()
     read: list = []
     full_read = retriever.all_chunks
@@ -169,7 +169,7 @@ def test_refresh_rereads_only_the_files_that_changed(settings, embeddings, monke
     path.write_text(path.read_text(encoding="utf-8") + "\n\nThe zorblatt receptor binds it.\n",
                     encoding="utf-8")
     (settings.corpus_dir / "mdma-brain-rewiring-study.txt").unlink()
-    ingest(settings)
+    ingest(settings, embeddings=fake_embeddings)
     assert retriever.refresh() and read == [[HUBERMAN]]
     fresh = LexicalIndex(full_read())
     assert [c.id for c in retriever.lexical.chunks] == [c.id for c in fresh.chunks]
@@ -179,5 +179,5 @@ def test_refresh_rereads_only_the_files_that_changed(settings, embeddings, monke
     assert not retriever.refresh() and read == [[HUBERMAN]]
     monkeypatch.setattr("app.engine.retrieve.REREAD_MAX_FILES", 0)  # as if every file had changed
     path.write_text(path.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
-    ingest(settings)
+    ingest(settings, embeddings=fake_embeddings)
     assert retriever.refresh() and read[-1] is None  # one full read

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class CountingEmbeddings:
-    """The real model, counting the texts it is asked to embed."""
+    """A model (real or fake), counting the texts it is asked to embed."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -96,7 +96,7 @@ def test_select_drops_a_repeat_of_a_kept_sentence():
 
 # --- SentenceEncoder --------------------------------------------------------------------------
 
-def test_encoder_embeds_each_text_once(embeddings):
+def test_encoder_embeds_each_text_once(embeddings):  # real: its rows are normalized
     counting = CountingEmbeddings(embeddings)
     encoder = SentenceEncoder(counting)
     first = encoder.encode_texts(["MDMA raises serotonin.", "SSRIs block SERT.",
@@ -112,8 +112,8 @@ def test_encoder_embeds_each_text_once(embeddings):
     assert encoder.encode_texts([]).shape[0] == 0 and len(counting.calls) == 2
 
 
-def test_encoder_evicts_the_least_recently_used_beyond_its_size(embeddings):
-    counting = CountingEmbeddings(embeddings)
+def test_encoder_evicts_the_least_recently_used_beyond_its_size(fake_embeddings):
+    counting = CountingEmbeddings(fake_embeddings)
     encoder = SentenceEncoder(counting, size=2)
     encoder.encode_texts(["one thing", "two things"])
     encoder.encode_texts(["one thing"])  # used again: now the most recent
@@ -125,18 +125,18 @@ def test_encoder_evicts_the_least_recently_used_beyond_its_size(embeddings):
     assert counting.calls[-1] == ["two things"] and len(counting.calls) == 3
 
 
-def test_encode_embeds_sentences_under_their_heading(embeddings):
-    counting = CountingEmbeddings(embeddings)
+def test_encode_embeds_sentences_under_their_heading(fake_embeddings):
+    counting = CountingEmbeddings(fake_embeddings)
     s = Sentence("a.txt", "T", "T › Risks", 0, 30, "MDMA raises heat.", "MDMA raises heat.")
     SentenceEncoder(counting).encode([s])
     assert counting.calls == [["Risks. MDMA raises heat."]]
 
 
-def test_encode_reads_stored_vectors_and_embeds_only_the_rest(embeddings):
-    counting = CountingEmbeddings(embeddings)
+def test_encode_reads_stored_vectors_and_embeds_only_the_rest(fake_embeddings):
+    counting = CountingEmbeddings(fake_embeddings)
     kept, new = (Sentence("a.txt", "T", "T", 0, 30, t, t)
                  for t in ("MDMA raises heat.", "SSRIs block SERT."))
-    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)  # clearly not the model's
+    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)  # clearly not the model's (nor the fake's)
     asked: list[list[str]] = []
 
     def stored(keys):

@@ -38,6 +38,7 @@ def test_a_local_model_folder_loads_by_path(tmp_path, embeddings):
     assert other.embed_query("serotonin") == pytest.approx(embeddings.embed_query("serotonin"), abs=1e-5)
 
 
+@pytest.mark.slow  # the attempt imports torch, transformers and sentence-transformers
 def test_an_unavailable_hub_model_is_a_clear_error():
     # HF_HUB_OFFLINE=1 (conftest) makes the hub path fail at once instead of downloading
     with pytest.raises(EmbeddingModelError, match="cannot load embedding model 'no-such-org/no-such-model'"):
