@@ -35,6 +35,12 @@ class Settings(IngestSettings):
     ui_queue_size: int = Field(20, ge=1, description="Questions waiting before 'busy'.")
     max_upload_mb: float = Field(10, gt=0, description="Largest file the UI accepts.")
     feedback_file: Path | None = Field(None, description="Votes; default DATA_DIR/feedback.jsonl.")
+    allowed_hosts: str = Field("", description="Extra Host names the UI answers to, comma-separated "
+                                                "(a public name, or when binding 0.0.0.0).")
+    max_upload_files: int = Field(20, ge=1, description="Most files one upload adds.")
+    max_corpus_mb: float = Field(500, gt=0, description="Corpus folder size uploads may not go past.")
+    log_error_details: bool = Field(False, description="Keep exception messages in the server log "
+                                                       "(they may quote questions).")
 
     @property
     def feedback_path(self) -> Path:

@@ -28,7 +28,7 @@ from app.schemas import bounded_history
 from app.settings import Settings
 from app.web import logs, render, runtime
 from app.web.feedback import feedback_case, record_vote, reply_id
-from app.web.uploads import MAX_CORPUS_MB, MAX_FILES_PER_UPLOAD, save_uploads
+from app.web.uploads import save_uploads
 from ingest.corpus import source_path, source_text
 from ingest.errors import (
     CaseError,
@@ -194,8 +194,7 @@ class Handlers:
         s = self.settings
         saved, problems = save_uploads(
             [Path(p) for p in paths or []], self.corpus, max_bytes=int(s.max_upload_mb * 1e6),
-            max_files=getattr(s, "max_upload_files", MAX_FILES_PER_UPLOAD),
-            max_corpus_bytes=int(getattr(s, "max_corpus_mb", MAX_CORPUS_MB) * 1e6))
+            max_files=s.max_upload_files, max_corpus_bytes=int(s.max_corpus_mb * 1e6))
         lines = [str(one) for one in saved]
         if saved:
             lines.append("Press “Re-ingest corpus” to index it.")

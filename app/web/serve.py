@@ -77,14 +77,12 @@ def host_name(host: str) -> str:
 
 def allowed_hosts(settings: Settings, extra: Iterable[str] | None = None) -> frozenset[str]:
     """The names the server answers to: the loopback names, the bind address, the
-    `allowed_hosts` setting (a comma-separated string or a list) and `extra`.
+    `allowed_hosts` setting (comma-separated) and `extra`.
 
     >>> sorted(allowed_hosts(Settings(), ["Chat.Example.org"]))
     ['127.0.0.1', '::1', 'chat.example.org', 'localhost']
     """
-    configured = getattr(settings, "allowed_hosts", None) or []
-    if isinstance(configured, str):
-        configured = configured.split(",")
+    configured = settings.allowed_hosts.split(",")
     names = [*LOCAL_HOSTS, settings.gradio_server_name, *configured, *(extra or [])]
     return frozenset(host_name(n) for n in names if host_name(n))
 
@@ -135,7 +133,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bo
     """Start the server; returns (app, local URL, share URL) like `Blocks.launch`. `hosts`
     are names to answer to besides those of `allowed_hosts(settings)`."""
     data = settings.data_dir.resolve()
-    logs.install(details=bool(getattr(settings, "log_error_details", False)))
+    logs.install(details=settings.log_error_details)
     return demo.launch(
         server_name=settings.gradio_server_name, server_port=settings.gradio_server_port,
         share=False, prevent_thread_lock=not block, quiet=quiet, show_error=False,
