@@ -12,6 +12,11 @@ boundaries (LangChain's `RecursiveCharacterTextSplitter`), at most
 
 For every chunk, `doc.text[chunk.start:chunk.end] == chunk.text`.
 
+Chunking takes time roughly linear in the text's length and heading count: the
+headings are indexed once by offset (`_Outline`) and every chunk looks up its
+own by bisection. Headings must come in text order, as `outline` returns them
+and `ingest.load` finds them.
+
 This module does not embed or store anything.
 
     >>> doc = Document("a.txt", "Risks\\n\\nMDMA can cause harm.", None, "text")
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -87,24 +93,26 @@ def chunk_document(doc: Document, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
     residue = [r for r in find_residue(doc.text) if r.kind in LINE_KINDS]
     sections = outline(doc, residue)
     title = document_title(doc, sections, residue)
+    index = _Outline(doc.text, sections)
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=chunk_size, chunk_overlap=chunk_overlap, separators=SENTENCE_SEPARATORS,
         is_separator_regex=True, keep_separator=True, strip_whitespace=True)
     spans = []
-    for run_start, run_end in _content_runs(doc.text, sections, residue):
+    for run_start, run_end in _content_runs(doc.text, index, residue):
         spans += _split_run(doc.text, run_start, run_end, splitter, chunk_overlap)
+    page_ends = [p.end for p in doc.pages]
     seen: Counter[str] = Counter()
     chunks = []
     for start, end in spans:
-        end = _drop_trailing_headings(doc.text, start, end, sections)
-        body = _body_start(doc.text, start, sections)
+        end = index.drop_trailing_headings(start, end)
+        body = index.body_start(start)
         if body >= end:
             continue  # only headings: the chunks after it carry their names
         text = doc.text[start:end]
-        section = section_at(sections, body) or title
+        section = index.section_at(body) or title
         key = f"{doc.source}\x00{title}\x00{section}\x00{text}\x00{seen[text]}"
         seen[text] += 1
-        page, page_end = _pages(doc, start, end)
+        page, page_end = _pages(doc, page_ends, start, end)
         chunks.append(Chunk(hashlib.sha256(key.encode()).hexdigest()[:32], doc.source, title,
                             section, start, end, text, page, page_end))
     return chunks
@@ -156,18 +164,16 @@ def heading_level(line: str) -> int | None:
 
 
 def section_at(sections: list[Section], offset: int) -> str:
-    """The heading path in force at `offset`: "Main heading › Sub-heading"."""
-    path: list[Section] = []
-    for sec in sections:
-        if sec.start > offset:
-            break
-        if sec.level == 1:
-            # a main heading with nothing under it is a parent of the next one
-            keep = [p for p in path if p.level == 1 and _only_headings_between(p, sec, sections)]
-            path = keep + [sec]
-        else:
-            path = [p for p in path if p.level == 1] + [sec]
-    return SECTION_SEPARATOR.join(p.heading for p in path)
+    """The heading path in force at `offset`: "Main heading › Sub-heading".
+
+    `sections` in text order. To look up many offsets, `_Outline(text, sections)`
+    once and its `section_at` for each is faster.
+
+    >>> secs = [Section(0, 5, 1, "Risks"), Section(7, 12, 1, "Heart"), Section(30, 35, 2, "Dose")]
+    >>> section_at(secs, 0), section_at(secs, 20), section_at(secs, 40)
+    ('Risks', 'Risks › Heart', 'Risks › Heart › Dose')
+    """
+    return _Outline("", sections).section_at(offset)
 
 
 def document_title(doc: Document, sections: list[Section],
@@ -184,31 +190,96 @@ def document_title(doc: Document, sections: list[Section],
     return _title_from_name(doc.source, doc.text)
 
 
-def _body_start(text: str, start: int, sections: list[Section]) -> int:
-    """The first offset at or after `start` that is not a heading line."""
-    for sec in sections:
-        if sec.start == start:
-            start = sec.end + len(text[sec.end:]) - len(text[sec.end:].lstrip())
-    return start
+_SPACE = re.compile(r"\s*")  # `\s` is exactly what str.strip() removes
+_NON_SPACE = re.compile(r"\S")
 
 
-def _drop_trailing_headings(text: str, start: int, end: int, sections: list[Section]) -> int:
-    """Move `end` back over headings that close the chunk with nothing under them."""
-    for sec in reversed(sections):
-        if start < sec.start < end and not text[sec.end:end].strip():
-            end = len(text[:sec.start].rstrip())
-    return end
+class _Outline:
+    """A document's sections indexed by start offset, for lookups by bisection.
+
+    Scanning every section for every chunk made chunking time grow with the cube
+    of the heading count; here the heading paths are computed once, in one pass,
+    and each lookup costs a bisection plus the headings inside the chunk.
+    `sections` must be in text order.
+
+    >>> text = "# Risks\\n\\n## Heart\\n\\nRate rises.\\n## Dose\\n"
+    >>> secs = [Section(0, 7, 1, "Risks"), Section(9, 17, 1, "Heart"), Section(31, 38, 1, "Dose")]
+    >>> index = _Outline(text, secs)
+    >>> index.body_start(0), index.section_at(19), index.drop_trailing_headings(19, 38)
+    (19, 'Risks › Heart', 30)
+    """
+
+    def __init__(self, text: str, sections: list[Section]) -> None:
+        self.text = text
+        self.sections = sections
+        self.starts = [s.start for s in sections]
+        # paths[i]: the heading path once sections[:i + 1] are passed
+        self.paths: list[str] = []
+        path: list[int] = []  # indices into sections
+        for i, sec in enumerate(sections):
+            if sec.level == 1:
+                # a main heading with nothing under it is a parent of the next one
+                path = [p for p in path if sections[p].level == 1
+                        and self.only_headings_between(p, i)] + [i]
+            else:
+                path = [p for p in path if sections[p].level == 1] + [i]
+            self.paths.append(SECTION_SEPARATOR.join(sections[p].heading for p in path))
+
+    def only_headings_between(self, a: int, b: int) -> bool:
+        """True if section `b` follows section `a` with only line breaks between them."""
+        nxt = bisect_right(self.starts, self.sections[a].start)  # first section after `a`
+        return (nxt < len(self.sections) and self.sections[nxt] is self.sections[b]
+                and self.sections[b].start - self.sections[a].end <= 4)
+
+    def section_at(self, offset: int) -> str:
+        """The heading path in force at `offset` (see `section_at`)."""
+        passed = bisect_right(self.starts, offset)
+        return self.paths[passed - 1] if passed else ""
+
+    def body_start(self, start: int) -> int:
+        """The first offset at or after `start` that is not a heading line."""
+        i = bisect_left(self.starts, start)
+        while i < len(self.starts) and self.starts[i] == start:
+            start = _skip_space(self.text, self.sections[i].end)
+            i = bisect_left(self.starts, start, i + 1)
+        return start
+
+    def drop_trailing_headings(self, start: int, end: int) -> int:
+        """Move `end` back over headings that close the chunk with nothing under them."""
+        for i in reversed(range(bisect_right(self.starts, start), bisect_left(self.starts, end))):
+            sec = self.sections[i]
+            if sec.start < end and not _NON_SPACE.search(self.text, sec.end, end):
+                end = _space_before(self.text, sec.start)
+        return end
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """The first offset at or after `pos` that is not whitespace (or the text's end).
+
+    The same as `pos + len(text[pos:]) - len(text[pos:].lstrip())`, without copying the text.
+
+    >>> _skip_space("ab \\n\\tc", 2), _skip_space("ab  ", 2), _skip_space("ab", 5)
+    (5, 4, 5)
+    """
+    return pos if pos >= len(text) else _SPACE.match(text, pos).end()
+
+
+def _space_before(text: str, pos: int) -> int:
+    """Where the whitespace right before `pos` begins: `len(text[:pos].rstrip())`.
+
+    >>> _space_before("ab \\n\\nc", 5), _space_before("  c", 2), _space_before("ab", 9)
+    (2, 0, 2)
+    """
+    pos = min(pos, len(text))
+    while pos and text[pos - 1].isspace():  # whitespace runs are short: no need for a regex
+        pos -= 1
+    return pos
 
 
 def _line_residue(doc: Document, residue: list[Residue] | None) -> list[Residue]:
     if residue is None:
         residue = [r for r in find_residue(doc.text) if r.kind in LINE_KINDS]
     return residue
-
-
-def _only_headings_between(a: Section, b: Section, sections: list[Section]) -> bool:
-    nxt = next((s for s in sections if s.start > a.start), None)
-    return nxt is b and b.start - a.end <= 4  # only line breaks between the two headings
 
 
 def heading_text(heading: str) -> str:
@@ -237,21 +308,29 @@ def _title_from_name(source: str, text: str) -> str:
     return f"{title} ({site})" if site else title
 
 
-def _content_runs(text: str, sections: list[Section], residue: list[Residue]) -> list[tuple[int, int]]:
+def _content_runs(text: str, index: _Outline, residue: list[Residue]) -> list[tuple[int, int]]:
     """Spans between main headings, with line residue cut out.
 
     A main heading directly followed by another one stays in the same run.
     """
-    main = [s for s in sections if s.level == 1]
-    starts = [b.start for a, b in zip([None, *main], main)
-              if a is None or not _only_headings_between(a, b, sections)]
+    main = [i for i, s in enumerate(index.sections) if s.level == 1]
+    starts = [index.sections[b].start for a, b in zip([None, *main], main)
+              if a is None or not index.only_headings_between(a, b)]
     bounds = sorted({0, len(text), *starts})
     cuts = sorted((r.start, r.end) for r in residue)
+    reach, furthest = [], 0  # reach[i]: the furthest end among cuts[:i + 1]
+    for _, c_end in cuts:
+        furthest = max(furthest, c_end)
+        reach.append(furthest)
     runs = []
     for lo, hi in zip(bounds, bounds[1:]):
         pos = lo
-        for c_start, c_end in cuts:
-            if c_end <= pos or c_start >= hi:
+        # cuts ending at or before `lo` cannot touch this span: skip them all at once
+        for c in range(bisect_right(reach, lo), len(cuts)):
+            c_start, c_end = cuts[c]
+            if c_start >= hi:
+                break  # cuts are sorted by start: none of the rest reaches into the span
+            if c_end <= pos:
                 continue
             runs.append((pos, c_start))
             pos = max(pos, c_end)
@@ -275,9 +354,14 @@ def _split_run(text: str, start: int, end: int, splitter,
     return spans
 
 
-def _pages(doc: Document, start: int, end: int) -> tuple[int | None, int | None]:
+def _pages(doc: Document, page_ends: list[int], start: int,
+           end: int) -> tuple[int | None, int | None]:
+    """The numbers of the first pages ending at or after `start` and `end`.
+
+    `page_ends`: the pages' `end`s, in order.
+    """
     if not doc.pages:
         return None, None
-    first = next((p.number for p in doc.pages if p.end >= start), doc.pages[-1].number)
-    last = next((p.number for p in doc.pages if p.end >= end), doc.pages[-1].number)
-    return first, last
+    first, last = bisect_left(page_ends, start), bisect_left(page_ends, end)
+    return (doc.pages[min(first, len(page_ends) - 1)].number,
+            doc.pages[min(last, len(page_ends) - 1)].number)

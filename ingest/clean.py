@@ -25,6 +25,7 @@ file formats.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 LINE_KINDS = frozenset({"nav", "fence", "toc", "boilerplate", "stray", "truncated"})
@@ -192,19 +193,31 @@ def _mark_nav_titles(lines: list[Line], kinds: dict[int, str]) -> None:
 
 
 def _mark_toc(lines: list[Line], kinds: dict[int, str]) -> None:
-    """After a "Table of Contents" line, list items that repeat a line found elsewhere."""
-    elsewhere = {}
-    for i, line in enumerate(lines):
-        elsewhere.setdefault(_norm(line.stripped), set()).add(i)
-    for i in [i for i, k in kinds.items() if k == "toc"]:
-        for j in range(i + 1, len(lines)):
+    """After a "Table of Contents" line, list items that repeat a line found elsewhere.
+
+    Whether a line ends the list depends on that line alone, so a contents line
+    inside a list already marked would only mark the same lines again: it is
+    skipped, which keeps this linear however many contents lines there are.
+    """
+    headers = sorted(i for i, k in kinds.items() if k == "toc")
+    if not headers:
+        return
+    norms = [_norm(line.stripped) for line in lines]
+    count = Counter(norms)
+    reach = 0  # lines before this one are in a list already marked
+    for i in headers:
+        if i < reach:
+            continue
+        j = i + 1
+        while j < len(lines):
             s = lines[j].stripped
-            if not s:
-                continue
-            item = _norm(strip_bullet(s))
-            if not item or not (elsewhere.get(item, set()) - {j}):
-                break
-            kinds[j] = "toc"
+            if s:
+                item = _norm(strip_bullet(s))
+                if not item or count[item] - (norms[j] == item) < 1:  # no other line has it
+                    break
+                kinds[j] = "toc"
+            j += 1
+        reach = j
 
 
 def _truncated_tail(line: Line) -> Residue | None:
