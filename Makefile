@@ -1,5 +1,7 @@
 # Two commands get a fresh clone going: `make run` and `make test`.
 # Both create or update .venv and install what they need; running them again is cheap.
+# While editing, `make test-fast` runs the tests that need neither the real model, a browser
+# nor a server (markers set in tests/conftest.py) in well under a minute.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -21,7 +23,7 @@ GATE_DIR := eval/out
 # Browser tests drive Debian's chromium; root installs it directly, anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test gate bench clean
+.PHONY: install browser run test test-fast lint gate bench clean
 
 install: $(STAMP)
 
@@ -46,9 +48,17 @@ browser:
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-test: install browser
+# Lint, the whole suite (real model, Chromium, servers), then the quality gate.
+test: install browser lint
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory gate
+
+# The fast tier: ingest mechanics on a fake model, parsing, policy, rendering, evaluation maths.
+test-fast: install
+	$(PY) -m pytest -m "not slow and not browser and not server" -q
+
+lint: install
+	$(PY) -m ruff check .
 
 # The default corpus, ingested into its own store, answers eval/questions.jsonl.
 gate: install
