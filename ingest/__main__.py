@@ -42,8 +42,8 @@ def main(argv: list[str] | None = None, *, settings: Settings | None = None) -> 
     except (CorpusError, IngestBusy, StoreError, EmbeddingModelError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    for source in report.skipped:
-        print(f"skipped {source}: unsupported file type", file=sys.stderr)
+    for source, reason in report.skipped:
+        print(f"skipped {source}: {reason}", file=sys.stderr)
     for source, reason in report.failed:
         print(f"failed {source}: {reason} (its earlier chunks, if any, are kept)", file=sys.stderr)
     print(report.summary())

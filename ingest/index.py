@@ -53,7 +53,7 @@ from tqdm import tqdm
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
 from ingest.errors import CorpusError, IngestBusy, LoadError, StoreError
-from ingest.load import load_document, scan_corpus
+from ingest.load import load_document, scan_corpus, skip_reason
 from ingest.sentences import sentences
 from ingest.settings import Settings
 from ingest.store import (
@@ -85,7 +85,8 @@ class IngestReport:
     files_unchanged: int = 0
     files_deleted: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    skipped: list[str] = field(default_factory=list)  # unsupported file types
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): file
+    # type, or a symlink leading out of the corpus or to a file indexed already
     chunks_added: int = 0
     chunks_updated: int = 0
     chunks_unchanged: int = 0
@@ -223,7 +224,7 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
     if records and store.count() == 0:  # chunks lost (e.g. a reset cut short): redo all
         records = {k: replace(r, status=PENDING) for k, r in records.items()}
     paths, skipped = scan_corpus(root)
-    report.skipped = [p.relative_to(root).as_posix() for p in skipped]
+    report.skipped = [(p.relative_to(root).as_posix(), skip_reason(p, root)) for p in skipped]
     report.files_seen = len(paths)
     known_bad, still_bad = _read_failures(settings.failed_path), {}
     plans = []

@@ -1,8 +1,9 @@
 """Load corpus files into `Document`s: their text, title, headings and pages.
 
-Supported: `.txt`, `.md`/`.markdown`, `.html`/`.htm`, `.pdf`. Any other file is
-skipped with a notice (see `scan_corpus`). A file that cannot be read raises
-`LoadError` with a reason a person can act on.
+Supported: `.txt`, `.md`/`.markdown`, `.html`/`.htm`, `.pdf`. Any other file, and
+any symlink whose target leaves the corpus folder, is skipped with a notice (see
+`scan_corpus` and `skip_reason`). A file that cannot be read raises `LoadError`
+with a reason a person can act on.
 
 `Document.text` is what every offset in the index points into:
 - `.txt` and `.md`: the file's bytes decoded as UTF-8, unchanged (no newline
@@ -10,6 +11,13 @@ skipped with a notice (see `scan_corpus`). A file that cannot be read raises
 - `.html`: the visible text, one block element per paragraph;
 - `.pdf`: the text of each page, pages joined by a blank line.
 `read_text(path)` returns the same string for any supported file.
+
+Bounds: a PDF is parsed in a child process (`pdf_worker.py`, one per file) under a
+memory limit and a timeout, with budgets for its decompressed page content and its
+text, so no PDF can grow the calling process; a child costs about 0.15 s per PDF.
+An HTML file larger than `HTML_MAX_BYTES` is refused: BeautifulSoup's tree takes
+40 to 150 times the file's size while it is parsed (given back afterwards). Plain
+text and Markdown are held as they are, with no size limit.
 
 This module does not clean residue or detect headings in plain text: that is
 `clean.py` and `chunk.py`.
@@ -21,7 +29,11 @@ This module does not clean residue or detect headings in plain text: that is
 
 from __future__ import annotations
 
+import json
 import re
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +41,19 @@ from ingest.errors import LoadError
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 BINARY_CONTROL_RATIO = 0.05  # above this share of control bytes, a "text" file is binary
+
+MB = 1_000_000
+# A text page's content stream is a few kB, a page of dense vector drawing a few MB.
+PDF_MAX_PAGE_CONTENT = 32 * MB  # one page's decompressed content streams
+PDF_MAX_CONTENT = 256 * MB  # all pages' together
+PDF_MAX_TEXT_CHARS = 20_000_000  # extracted text; a 1,000-page book has about 3 million
+# The PDF reader's address space: the budgets above plus pypdf's own objects, and
+# room for the file itself (read once, and its streams' raw bytes held by pypdf).
+PDF_WORKER_MEMORY = 1024 * MB
+PDF_WORKER_MEMORY_PER_FILE_BYTE = 2
+PDF_WORKER_SECONDS = 120  # a 500-page text PDF takes pypdf about 7 s here
+HTML_MAX_BYTES = 10 * MB  # as large as the UI's default upload limit (MAX_UPLOAD_MB)
+_PDF_WORKER = Path(__file__).with_name("pdf_worker.py")
 
 
 @dataclass(frozen=True)
@@ -62,15 +87,57 @@ class Document:
 def scan_corpus(root: Path) -> tuple[list[Path], list[Path]]:
     """Split the files under `root` into (supported, skipped), both sorted.
 
-    Hidden files and folders (`.git`, `.DS_Store`) are neither.
+    `skip_reason` says why a path was skipped. Hidden files and folders (`.git`,
+    `.DS_Store`) are neither. Symlinks:
+    - one whose target is outside `root` (directly or through other links) is skipped,
+      file or folder, there or missing: its text would be indexed and quoted from a
+      file the corpus does not hold;
+    - one to a supported file that is indexed anyway (under its own name, or through an
+      earlier link) is skipped, so no file is indexed twice under two names;
+    - one to any other file inside `root` (a hidden one, say) is read under its own name;
+    - one to a folder inside `root` is not followed, as `rglob` does not, nor reported.
     """
-    supported, skipped = [], []
+    base = root.resolve()
+    files, links = [], []
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+        if any(part.startswith(".") for part in rel.parts):
             continue
-        (supported if path.suffix.lower() in SUPPORTED_SUFFIXES else skipped).append(path)
-    return supported, skipped
+        if path.is_symlink():
+            links.append(path)
+        elif path.is_file():
+            files.append(path)
+    # rglob does not descend into linked folders, so a plain file's real path is base/rel
+    indexed = {base / path.relative_to(root) for path in files
+               if path.suffix.lower() in SUPPORTED_SUFFIXES}
+    skipped = []
+    for path in links:
+        target = path.resolve()
+        if not target.is_relative_to(base):
+            skipped.append(path)
+        elif not target.is_file():
+            continue  # a folder or a missing file: nothing to read, as before
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(path)  # "unsupported file type", as for a plain file
+        elif target in indexed:
+            skipped.append(path)
+        else:
+            indexed.add(target)
+            files.append(path)
+    supported = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+    skipped += [p for p in files if p.suffix.lower() not in SUPPORTED_SUFFIXES]
+    return sorted(supported), sorted(skipped)
+
+
+def skip_reason(path: Path, root: Path) -> str:
+    """Why `scan_corpus(root)` skipped `path`, in words for the ingest report."""
+    if path.is_symlink():
+        target, base = path.resolve(), root.resolve()
+        if not target.is_relative_to(base):
+            return "symlink pointing outside the corpus folder, not indexed"
+        if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            return f"symlink to {target.relative_to(base).as_posix()}, which is already indexed"
+    return "unsupported file type"
 
 
 def load_document(path: Path, *, root: Path, data: bytes | None = None) -> Document:
@@ -85,6 +152,8 @@ def load_document(path: Path, *, root: Path, data: bytes | None = None) -> Docum
         raise LoadError("empty file")
     if suffix == ".pdf":
         doc = _load_pdf(data, source)
+    elif suffix in {".html", ".htm"} and len(data) > HTML_MAX_BYTES:
+        raise LoadError(f"HTML file larger than {HTML_MAX_BYTES // MB} MB; not indexed")
     else:
         text = decode_text(data)
         if suffix in {".md", ".markdown"}:
@@ -182,28 +251,48 @@ def _squash(text: str) -> str:
 
 
 def _load_pdf(data: bytes, source: str) -> Document:
-    import io
+    """The PDF's pages, read by `pdf_worker.py` in a child process; raise `LoadError`.
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+    A plain subprocess rather than `multiprocessing`: its "spawn" and "forkserver"
+    children import the caller's main module again (e.g. the whole app under
+    `python -m app.serve`), which would cost seconds per PDF.
+    """
+    limits = {"memory": PDF_WORKER_MEMORY + PDF_WORKER_MEMORY_PER_FILE_BYTE * len(data),
+              "page_content": PDF_MAX_PAGE_CONTENT, "content": PDF_MAX_CONTENT,
+              "text": PDF_MAX_TEXT_CHARS}
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError("encrypted PDF (needs a password)")
-        texts = [(page.extract_text() or "").strip() for page in reader.pages]
-        meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"cannot parse PDF: {exc}") from exc
-    except Exception as exc:
-        if "crypt" in str(exc).lower():
-            raise LoadError(f"encrypted PDF: {exc}") from exc
-        raise LoadError(f"cannot parse PDF: {type(exc).__name__}: {exc}") from exc
+        # -P: the script's folder (ingest/) stays off the child's sys.path
+        done = subprocess.run([sys.executable, "-P", str(_PDF_WORKER), json.dumps(limits)],
+                              input=data, capture_output=True, timeout=PDF_WORKER_SECONDS)
+    except subprocess.TimeoutExpired as exc:  # run() has killed and reaped the child
+        raise LoadError(f"PDF took longer than {PDF_WORKER_SECONDS} s to read; not indexed") from exc
+    except OSError as exc:
+        raise LoadError(f"cannot start the PDF reader: {exc.strerror or exc}") from exc
+    result = _worker_result(done, limits["memory"])
+    if "error" in result:
+        raise LoadError(result["error"])
+    texts, title = result["pages"], result["title"]
     pages, offset = [], 0
     for number, page_text in enumerate(texts, start=1):
         pages.append(Page(offset, offset + len(page_text), number))
         offset += len(page_text) + 2
-    title = str(meta_title).strip() if meta_title and str(meta_title).strip() else None
     return Document(source=source, text="\n\n".join(texts), title=title, kind="pdf", pages=pages)
+
+
+def _worker_result(done: subprocess.CompletedProcess, memory: int) -> dict:
+    """The PDF worker's JSON answer, or an "error" saying why the child gave none."""
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        pass
+    err = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode < 0:
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = f"signal {-done.returncode}"
+        return {"error": f"PDF reader crashed ({name}); not indexed"}
+    if "MemoryError" in err:  # raised where the child could no longer report it itself
+        return {"error": f"PDF needs more than {memory // MB} MB of memory to read; not indexed"}
+    last = err.splitlines()[-1] if err else f"exit status {done.returncode}"
+    return {"error": f"PDF reader failed: {last}"}

@@ -154,7 +154,7 @@ def empty_document() -> str:
 def ingest_html(report) -> str:
     """An `IngestReport`: its summary, then each failed or skipped file with the reason."""
     notes = [f"failed {source}: {reason}" for source, reason in report.failed]
-    notes += [f"skipped {source}: unsupported file type" for source in report.skipped]
+    notes += [f"skipped {source}: {reason}" for source, reason in report.skipped]
     status = "qa-bad" if report.failed else "qa-ok"
     done = "Re-ingest finished with failures" if report.failed else "Re-ingest finished"
     text = "\n".join([report.summary(), *notes])

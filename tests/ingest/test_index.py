@@ -207,6 +207,26 @@ def other_model(settings, tmp_path, size: int = FAKE_SIZE // 2) -> tuple[Setting
             DeterministicFakeEmbedding(size=size))
 
 
+def test_symlinks_out_of_the_corpus_or_to_indexed_files_are_skipped(settings, fake_embeddings, tmp_path):
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("Zorblatt passwords\n\nThe zorblatt vault code is 1234.\n")
+    leak = settings.corpus_dir / "leak.txt"
+    shutil.copy(secret, leak)  # indexed as a plain file first...
+    ingest(settings, embeddings=fake_embeddings)
+    assert "leak.txt" in open_store(settings).file_records()
+    leak.unlink()
+    leak.symlink_to(secret)  # ...then the same name becomes a link out of the corpus
+    (settings.corpus_dir / "alias.txt").symlink_to(SEROTONIN)
+    report = ingest(settings, embeddings=fake_embeddings)
+    assert report.skipped == [
+        ("alias.txt", f"symlink to {SEROTONIN}, which is already indexed"),
+        ("leak.txt", "symlink pointing outside the corpus folder, not indexed")]
+    assert report.files_deleted == 1 and report.ok
+    assert set(open_store(settings).file_records()) == {HUBERMAN, SEROTONIN, REWIRING}
+    assert not open_store(settings).chunks(["leak.txt"])  # its chunks went with it
+
+
 def test_model_change_rebuilds_instead_of_mixing(settings, fake_embeddings, tmp_path):
     ingest(settings, embeddings=fake_embeddings)
     switched, other = other_model(settings, tmp_path)

@@ -98,6 +98,15 @@ def test_ingest_summary_lists_failures_with_reasons():
     assert "bad.pdf: encrypted PDF &lt;x&gt;" in out and "qa-bad" in out
 
 
+def test_ingest_summary_lists_skipped_files_with_their_reason():
+    report = IngestReport("corpus", skipped=[
+        ("x.docx", "unsupported file type"),
+        ("leak.txt", "symlink pointing outside the corpus folder, not indexed")])
+    out = ingest_html(report)
+    assert "skipped x.docx: unsupported file type" in out
+    assert "skipped leak.txt: symlink pointing outside the corpus folder, not indexed" in out
+
+
 def test_evaluation_summary_lists_failing_cases_and_malformed_lines():
     rows = [{"id": "a", "question": "<q>", "expect": "answer", "decision": "decline",
              "checks": {"decision": False, "must_include": None}},
