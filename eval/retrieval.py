@@ -1,8 +1,11 @@
 """Compare dense, BM25 and fused retrieval: recall@5 and MRR on the eval questions.
 
 A retrieved passage is a hit when its span contains one of the case's
-`evidence` strings (exact text of the corpus that answers it). Questions go
-through the same follow-up handling and alias expansion as the answer engine.
+`evidence` strings (exact text of the corpus that answers it). Only `answer`
+cases with evidence found in their sources count. Each question is first put
+through the engine itself (`Engine.assess`: its follow-up handling and alias
+expansion), then searched at each mode with the query and vector the engine
+would use. It ingests the corpus into a temporary folder and changes nothing.
 
     python eval/retrieval.py [CASES ...]     # default: eval/tuning.jsonl eval/questions.jsonl
 """
@@ -10,15 +13,12 @@ through the same follow-up handling and alias expansion as the answer engine.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
-from app.engine.query import clean_question, contextualize
-from app.engine.retrieve import Retriever
-from app.engine.terms import expand_aliases
+from app.engine import Engine, Passage, Retriever
+from app.evaluation import Case, read_cases
 from app.settings import Settings
-from ingest.embed import load_embeddings
 from ingest.index import ingest
 from ingest.load import read_text
 from ingest.store import open_store
@@ -28,18 +28,19 @@ MODES = ("dense", "lexical", "hybrid")
 DEPTH = 10  # ranks looked at for MRR
 
 
-def evidence_spans(case: dict, corpus: Path) -> list[tuple[str, int, int]]:
+def evidence_spans(case: Case, corpus: Path) -> list[tuple[str, int, int]]:
+    """(source, start, end) of each of the case's evidence quotes found in its sources."""
     spans = []
-    for source in case.get("sources", []):
+    for source in case.sources:
         text = read_text(corpus / source)
-        for quote in case.get("evidence", []):
+        for quote in case.extra.get("evidence", []):
             at = text.find(quote)
             if at >= 0:
                 spans.append((source, at, at + len(quote)))
     return spans
 
 
-def first_hit(passages, spans) -> int | None:
+def first_hit(passages: list[Passage], spans: list[tuple[str, int, int]]) -> int | None:
     """Rank (from 1) of the first passage containing an evidence span."""
     for rank, p in enumerate(passages, start=1):
         c = p.chunk
@@ -48,16 +49,16 @@ def first_hit(passages, spans) -> int | None:
     return None
 
 
-def evaluate(cases: list[dict], retriever: Retriever, corpus: Path) -> dict[str, dict]:
+def evaluate(cases: list[Case], engine: Engine, retriever: Retriever,
+             corpus: Path) -> dict[str, dict]:
     ranks: dict[str, list[int | None]] = {m: [] for m in MODES}
     for case in cases:
         spans = evidence_spans(case, corpus)
-        if case.get("expect") != "answer" or not spans:
+        if case.expect != "answer" or not spans:
             continue
-        query = contextualize(clean_question(case["question"]), case.get("history"))
-        vector = retriever.embed(expand_aliases(query.text))
+        seen = engine.assess(case.question, case.history)  # the query the engine searches
         for mode in MODES:
-            found = retriever.search(query.text, k=DEPTH, mode=mode, vector=vector)
+            found = retriever.search(seen.query.text, k=DEPTH, mode=mode, vector=seen.vector)
             ranks[mode].append(first_hit(found, spans))
     return {m: {"cases": len(r),
                 "recall@5": sum(1 for x in r if x and x <= 5) / max(len(r), 1),
@@ -73,11 +74,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=corpus, data_dir=Path(tmp))
         ingest(settings)
-        retriever = Retriever(open_store(settings), load_embeddings(settings.embedding_model))
+        engine = Engine(settings)
+        retriever = Retriever(open_store(settings), engine.embeddings)
         print("| Cases | Retriever | Questions | Recall@5 | MRR@10 |\n|---|---|---|---|---|")
         for path in args.cases:
-            cases = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
-            for mode, r in evaluate(cases, retriever, corpus).items():
+            cases, errors = read_cases(path)
+            if errors:
+                raise SystemExit("\n".join(errors))
+            for mode, r in evaluate(cases, engine, retriever, corpus).items():
                 print(f"| {path.name} | {mode} | {r['cases']} | {r['recall@5']:.3f} "
                       f"| {r['mrr']:.3f} |")
 
