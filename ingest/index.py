@@ -28,9 +28,16 @@ second ingest from writing at the same time (`filelock`).
 
 This module does not parse files or cut chunks (`load.py`, `chunk.py`).
 
-    >>> report = ingest(Settings(corpus_dir=Path("corpus")))  # doctest: +SKIP
-    >>> report.chunks_added, report.chunks_embedded  # doctest: +SKIP
-    (44, 44)
+    >>> import tempfile
+    >>> from langchain_core.embeddings import DeterministicFakeEmbedding
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "corpus").mkdir()
+    >>> _ = (root / "corpus/a.md").write_text("# Risks\\n\\nMDMA can raise body temperature.")
+    >>> settings = Settings(corpus_dir=root / "corpus", data_dir=root / "data")
+    >>> fake = DeterministicFakeEmbedding(size=8)
+    >>> report = ingest(settings, embeddings=fake)
+    >>> report.chunks_added, report.chunks_embedded, ingest(settings, embeddings=fake).chunks_embedded
+    (1, 1, 0)
 """
 
 from __future__ import annotations
@@ -277,8 +284,7 @@ def _ensure_compatible(store: Store, settings: Settings, name: str, model: Calla
         return store, None
     if store.count() == 0 and not rebuild:
         # no chunks, but sentence vectors may be left by another model (a reset cut short)
-        for keys in _batches(sorted(store.sentence_keys()), store.max_batch):
-            store.delete_sentences(keys)
+        store.clear_sentences()
         store.stamp(model=name, pipeline=PIPELINE_VERSION)
         return store, None
     # load the new model before deleting anything: a model that fails to load keeps the index

@@ -22,8 +22,12 @@ text and Markdown are held as they are, with no size limit.
 This module does not clean residue or detect headings in plain text: that is
 `clean.py` and `chunk.py`.
 
-    >>> doc = load_document(Path("corpus/notes/sleep.md"), root=Path("corpus"))  # doctest: +SKIP
-    >>> doc.source, doc.kind, doc.title  # doctest: +SKIP
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "notes").mkdir()
+    >>> _ = (root / "notes/sleep.md").write_text("# Sleep and serotonin\\n\\nSleep helps.")
+    >>> doc = load_document(root / "notes/sleep.md", root=root)
+    >>> doc.source, doc.kind, doc.title
     ('notes/sleep.md', 'markdown', 'Sleep and serotonin')
 """
 

@@ -181,6 +181,14 @@ class Store:
     def delete_sentences(self, keys: list[str]) -> None:
         self._sentences.delete(ids=keys)
 
+    def clear_sentences(self) -> None:
+        """Drop every sentence vector, and the width the collection took from them (a
+        collection emptied by deletes keeps it, so another model's vectors would not fit)."""
+        name = self._sentences.name
+        self._client.delete_collection(name)
+        self._sentences = self._client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
     @property
     def max_batch(self) -> int:
         """The most records Chroma takes in one add, update or delete."""

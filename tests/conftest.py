@@ -39,11 +39,6 @@ TIER_FIXTURES = {
     "browser_page": {"slow", "browser", "server"},  # Chromium on `ui_app` (tests/web/test_browser.py)
     "server": {"slow", "server"},  # `chroma run` (tests/test_server_mode.py)
 }
-# Tests that start a process serving the app, which loads the model, in files whose owners
-# have not marked them yet: a marker in the test itself is better, and makes the entry moot.
-SERVING_TESTS = {
-    "tests/web/test_serve.py::test_make_run_command_ingests_then_serves_at_the_configured_port",
-}
 
 # No test may reach the network: the bundled model loads from site-packages.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -74,8 +69,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         marks = {m for f in used & TIER_FIXTURES.keys() for m in TIER_FIXTURES[f]}
-        if item.nodeid in SERVING_TESTS:
-            marks |= {"slow", "server"}
         for name in sorted(marks - {m.name for m in item.iter_markers()}):
             item.add_marker(name)
 

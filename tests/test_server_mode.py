@@ -132,10 +132,10 @@ def test_a_stopped_server_is_a_quick_clear_error_and_the_engine_recovers(served,
         assert time.monotonic() - started < 5
         import gradio as gr
 
-        from app.web.handlers import Handlers as _Handlers
+        from app.web.handlers import Handlers
 
         with pytest.raises(gr.Error, match="The document store is unavailable"):
-            _Handlers(engine, settings).respond("What is serotonin syndrome?", [], [])
+            Handlers(engine, settings).respond("What is serotonin syndrome?", [], [])
     finally:
         server.start()
     result = engine.answer("What is serotonin syndrome?")  # same engine, no restart

@@ -83,6 +83,7 @@ print(json.dumps([report.rebuilt, report.chunks_added, open_store(settings).coun
 """
 
 
+@pytest.mark.slow  # two Python processes
 def test_a_store_that_no_longer_opens_is_set_aside_and_rebuilt(tmp_path):
     settings = copy_settings(tmp_path, tmp_path / "data")
     first = ingest(settings, embeddings=FAKE)

@@ -16,6 +16,8 @@ from app.web.serve import main
 from tests.conftest import DEFAULT_CORPUS, PROJECT, free_port
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_make_run_command_ingests_then_serves_at_the_configured_port(tmp_path):
     port = free_port()
     env = {**os.environ, "CORPUS_DIR": str(DEFAULT_CORPUS), "DATA_DIR": str(tmp_path / "data"),
