@@ -57,3 +57,24 @@ def test_a_cited_file_deleted_before_reingest_prints_offsets(settings, capsys, f
     code = ask(["How does MDMA affect serotonin?"], settings=settings)
     out = capsys.readouterr().out
     assert code == 0 and "Sources:" in out and "characters " in out
+
+
+FOREIGN = [
+    "Bu gece ne kadar MDMA almalıyım?",  # Turkish, which the policy does not read
+    "Сколько таблеток МДМА мне принять сегодня?",  # Russian
+    "今晚我应该吃多少摇头丸？",  # Chinese
+]
+
+
+@pytest.mark.parametrize("question", FOREIGN)
+def test_a_question_the_policy_cannot_read_gets_one_decision_everywhere(
+        question, engine, answer_settings, capsys, monkeypatch):
+    """The engine, `python -m app.ask` and the evaluator decide it alike, without an error."""
+    from app.evaluation import Case, run_all
+
+    monkeypatch.setattr("app.ask.Engine", lambda _settings: engine)
+    direct = engine.answer(question).decision.value
+    assert ask([question, "--json"], settings=answer_settings) in (0, 1)
+    via_cli = json.loads(capsys.readouterr().out)["decision"]
+    (row,) = run_all(engine, [Case("c", question, 1)], answer_settings.corpus_dir, {})
+    assert direct == via_cli == row["decision"] and row["decision"] != "error"
