@@ -17,6 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from functools import wraps
 from pathlib import Path
 
@@ -40,6 +41,9 @@ from ingest.errors import (
 from ingest.index import ingest
 from ingest.load import scan_corpus
 from ingest.store import DONE
+
+NOT_A_QUESTION = ("empty", "too_long")  # reasons of a decline that read nothing
+SHOWN_CHARS = 300  # of such a message, shown back in the chat
 
 RESULTS_KEEP_SECONDS = 86400  # evaluation result folders older than this are removed
 DOC_COLUMNS = ("Title", "File", "Chunks", "Last ingested", "Status")  # rows of `documents`
@@ -86,7 +90,12 @@ class Handlers:
         chat, turns = list(chat or [])[:2 * kept], list(turns or [])[:kept]
         message = message or ""
         result = self.engine.answer(message, _conversation(turns))
-        chat += [{"role": "user", "content": render.text_html(message)},
+        shown = message
+        if result.reason in NOT_A_QUESTION:
+            # declined unread: neither its text nor a copy of it stays in the session
+            shown = logs.clip(message, SHOWN_CHARS)
+            result = replace(result, question="")
+        chat += [{"role": "user", "content": render.text_html(shown)},
                  {"role": "assistant", "content": _reply(result, len(turns))}]
         turns.append(result)
         k = len(turns) - 1

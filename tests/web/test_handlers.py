@@ -71,3 +71,25 @@ def test_errors_log_no_question_and_stay_bounded(tmp_path, capsys):
     assert "neighbour" not in err and "ValueError (message left out)" in err
     text = logging.Formatter().format(record)
     assert "neighbour" not in text.split("\n", 1)[1] and len(text) < 2 * logs.MAX_LOG_CHARS + 100
+
+
+class RecordingEngine:
+    """Declines an over-long question as the engine does, and records each history."""
+
+    def __init__(self):
+        self.histories: list[list[dict]] = []
+
+    def answer(self, question: str, history: list[dict]) -> Answer:
+        self.histories.append(history)
+        if len(question) > 2000:
+            return Answer(question, Decision.DECLINE, "Please shorten it.", reason="too_long")
+        return Answer(question, Decision.DECLINE, "Not covered.", reason="not_covered")
+
+
+def test_a_question_declined_unread_never_enters_the_session(tmp_path):
+    engine = RecordingEngine()
+    ui = handlers(tmp_path, engine)
+    chat, turns, *_ = ui.respond("1" * 30_000, [], [])
+    assert turns[0].question == "" and len(chat[0]["content"]) < 400
+    ui.respond("What is serotonin?", chat, turns)
+    assert all(len(t["content"]) < 400 for t in engine.histories[-1])
