@@ -4,6 +4,7 @@
     ├── CorpusError              the corpus folder is missing or not a folder
     ├── IngestBusy               another ingest holds the lock
     ├── LoadError                a supported file could not be turned into text
+    │   └── TransientLoadError   ... this time (a timeout, a crashed reader): tried again
     ├── EmbeddingModelError      the embedding model could not be loaded
     ├── StoreError               the Chroma store cannot be reached or opened
     ├── CaseError (ValueError)   a malformed evaluation case
@@ -35,6 +36,11 @@ class IngestBusy(CitedQAError):
 
 class LoadError(CitedQAError):
     """A supported file that could not be turned into text; `str()` is the reason."""
+
+
+class TransientLoadError(LoadError):
+    """A file that could not be read this time (a timeout, a crashed reader), which the
+    next ingest tries again rather than remembering it as bad."""
 
 
 class EmbeddingModelError(CitedQAError):

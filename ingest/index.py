@@ -59,7 +59,7 @@ from tqdm import tqdm
 
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
-from ingest.errors import CorpusError, IngestBusy, LoadError, StoreError
+from ingest.errors import CorpusError, IngestBusy, LoadError, StoreError, TransientLoadError
 from ingest.load import load_document, scan_corpus, skip_reason
 from ingest.sentences import sentences
 from ingest.settings import Settings
@@ -69,6 +69,7 @@ from ingest.store import (
     WRITE_ERRORS,
     FileRecord,
     Store,
+    damaged,
     discard_system,
     mark_generation,
     open_store,
@@ -79,6 +80,7 @@ from ingest.store import (
 PROGRESS_MIN_CHUNKS = 200  # show a progress bar only when this many chunks need embedding
 MIN_FREE_BYTES = 32 * 2**20  # kept free on the data folder's disk besides what a run adds
 BYTES_PER_TEXT = 8 * 2**10  # a stored vector with its index entry and metadata, generously
+REBUILD_BYTES_PER_BYTE = 24  # store bytes per corpus byte (50k-chunk bench: about 20)
 
 
 @dataclass
@@ -178,9 +180,9 @@ def ingest(settings: Settings, *, embeddings: Embeddings | None = None, rebuild:
             discard_system(settings)  # a half-failed write leaves this process's system unsure
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise StoreError(
-                f"ingest stopped while writing to {store.location}: {reason}. Files finished "
-                "before it stay indexed; fix the cause (free disk space, say) and run ingest "
-                "again: it resumes where it stopped") from exc
+                f"ingest stopped at {store.location}: {reason}. Files finished before it stay "
+                "indexed; fix the cause (free disk space, say) and run ingest again: it "
+                "resumes where it stopped") from exc
         finally:
             if report.changed or not finished:  # a run that failed may have written too
                 try:
@@ -198,7 +200,7 @@ def _open_or_set_aside(settings: Settings, name: str, report: IngestReport) -> S
     try:
         return open_store(settings, model=name, pipeline=PIPELINE_VERSION)
     except StoreError as exc:
-        if settings.chroma_host or not settings.chroma_path.exists():
+        if not damaged(settings):  # a full disk, a read-only folder: the store is kept
             raise
         where = set_aside(settings)
         report.rebuilt = f"the store could not be opened ({exc}); moved it to {where}"
@@ -208,10 +210,16 @@ def _open_or_set_aside(settings: Settings, name: str, report: IngestReport) -> S
 def _check_space(settings: Settings, plans: list[FilePlan]) -> None:
     """Refuse to start writing when the data folder's disk cannot hold what `plans` add:
     a write cut short by a full disk is slower to recover from than one never started."""
-    if settings.chroma_host or not plans:
+    if not plans:
         return
     texts = sum(len(p.add) + len(p.new_sentences) for p in plans)
-    needed = MIN_FREE_BYTES + texts * BYTES_PER_TEXT + sum(len(c.text) for p in plans for c in p.add)
+    _require_space(settings, MIN_FREE_BYTES + texts * BYTES_PER_TEXT
+                   + sum(len(c.text) for p in plans for c in p.add))
+
+
+def _require_space(settings: Settings, needed: int) -> None:
+    if settings.chroma_host:
+        return
     free = shutil.disk_usage(settings.chroma_path).free
     if free < needed:
         raise StoreError(f"only {free / 2**20:.0f} MB free on the disk of {settings.data_dir}; "
@@ -242,12 +250,12 @@ def _sync_folder(store: Store, settings: Settings, rebuild: bool, name: str,
         try:
             data, sha = _read(path)
             version = f"{sha}:{fingerprint}"
-            if version in known_bad.get(source, {}):
+            if version in known_bad.get(source, {}) and not rebuild:
                 raise LoadError(known_bad[source][version] + " (unchanged since it failed: not read again)")
             plan = _plan_file(path, root, record, store, settings, fingerprint, data, sha)
         except LoadError as exc:
             reason = str(exc)
-            if version:
+            if version and not isinstance(exc, TransientLoadError):
                 still_bad[source] = {version: known_bad.get(source, {}).get(version, reason)}
             if record and record.status == PENDING:
                 # a run was cut short while rewriting this file: its chunks mix versions
@@ -287,8 +295,11 @@ def _ensure_compatible(store: Store, settings: Settings, name: str, model: Calla
         store.clear_sentences()
         store.stamp(model=name, pipeline=PIPELINE_VERSION)
         return store, None
-    # load the new model before deleting anything: a model that fails to load keeps the index
+    # load the new model, and check the disk can hold a whole new index, before deleting
+    # anything: a model that fails to load or a full disk keeps the index
     model()
+    corpus_bytes = sum(p.stat().st_size for p in scan_corpus(settings.corpus_dir)[0])
+    _require_space(settings, MIN_FREE_BYTES + REBUILD_BYTES_PER_BYTE * corpus_bytes)
     if rebuild:
         return reset_store(settings, model=name, pipeline=PIPELINE_VERSION), "--rebuild"
     if built.get("embedding_model") != name:

@@ -41,7 +41,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.errors import LoadError
+from ingest.errors import LoadError, TransientLoadError
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 BINARY_CONTROL_RATIO = 0.05  # above this share of control bytes, a "text" file is binary
@@ -116,7 +116,11 @@ def scan_corpus(root: Path) -> tuple[list[Path], list[Path]]:
                if path.suffix.lower() in SUPPORTED_SUFFIXES}
     skipped = []
     for path in links:
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=False)
+        except (OSError, RuntimeError):  # a loop of links: nothing to read
+            skipped.append(path)
+            continue
         if not target.is_relative_to(base):
             skipped.append(path)
         elif not target.is_file():
@@ -136,7 +140,10 @@ def scan_corpus(root: Path) -> tuple[list[Path], list[Path]]:
 def skip_reason(path: Path, root: Path) -> str:
     """Why `scan_corpus(root)` skipped `path`, in words for the ingest report."""
     if path.is_symlink():
-        target, base = path.resolve(), root.resolve()
+        try:
+            target, base = path.resolve(), root.resolve()
+        except (OSError, RuntimeError):
+            return "symlink that cannot be resolved (a loop of links), not indexed"
         if not target.is_relative_to(base):
             return "symlink pointing outside the corpus folder, not indexed"
         if path.suffix.lower() in SUPPORTED_SUFFIXES:
@@ -269,12 +276,13 @@ def _load_pdf(data: bytes, source: str) -> Document:
         done = subprocess.run([sys.executable, "-P", str(_PDF_WORKER), json.dumps(limits)],
                               input=data, capture_output=True, timeout=PDF_WORKER_SECONDS)
     except subprocess.TimeoutExpired as exc:  # run() has killed and reaped the child
-        raise LoadError(f"PDF took longer than {PDF_WORKER_SECONDS} s to read; not indexed") from exc
+        raise TransientLoadError(f"PDF took longer than {PDF_WORKER_SECONDS} s to read; "
+                                 "not indexed") from exc
     except OSError as exc:
-        raise LoadError(f"cannot start the PDF reader: {exc.strerror or exc}") from exc
+        raise TransientLoadError(f"cannot start the PDF reader: {exc.strerror or exc}") from exc
     result = _worker_result(done, limits["memory"])
     if "error" in result:
-        raise LoadError(result["error"])
+        raise (TransientLoadError if result.get("transient") else LoadError)(result["error"])
     texts, title = result["pages"], result["title"]
     pages, offset = [], 0
     for number, page_text in enumerate(texts, start=1):
@@ -295,7 +303,8 @@ def _worker_result(done: subprocess.CompletedProcess, memory: int) -> dict:
             name = signal.Signals(-done.returncode).name
         except ValueError:
             name = f"signal {-done.returncode}"
-        return {"error": f"PDF reader crashed ({name}); not indexed"}
+        # the out-of-memory killer or a busy machine as likely as the file: try again later
+        return {"error": f"PDF reader crashed ({name}); not indexed", "transient": True}
     if "MemoryError" in err:  # raised where the child could no longer report it itself
         return {"error": f"PDF needs more than {memory // MB} MB of memory to read; not indexed"}
     last = err.splitlines()[-1] if err else f"exit status {done.returncode}"

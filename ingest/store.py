@@ -37,8 +37,10 @@ vectors, never a collection.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import uuid
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -253,13 +255,29 @@ WRITE_ERRORS = (OSError, ChromaError)  # what a write that failed half-way raise
 def discard_system(settings: Settings) -> None:
     """Forget this process's chromadb system for the embedded store, so the next open
     starts a fresh one: after a write failed half-way the old system's state cannot be
-    trusted (a later write in it can hang)."""
+    trusted (a later write in it can hang). The old one is stopped once in-flight reads
+    are done."""
     if settings.chroma_host:
         return
     folder = str(settings.chroma_path.resolve())
     with _systems_lock:
-        SharedSystemClient._identifier_to_system.pop(folder, None)
+        old = SharedSystemClient._identifier_to_system.pop(folder, None)
         _opened_at.pop(folder, None)
+    if old is not None:
+        _retire(old)
+
+
+def damaged(settings: Settings) -> bool:
+    """Whether the embedded store's database is damaged (not merely unopenable for now:
+    a full disk or a read-only folder leaves a sound database that must be kept)."""
+    db = settings.chroma_path / "chroma.sqlite3"
+    if settings.chroma_host or not db.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return conn.execute("PRAGMA quick_check").fetchone() != ("ok",)
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"...
+        return not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc)
 
 
 def set_aside(settings: Settings) -> Path:
@@ -281,9 +299,14 @@ def _renew_if_stale(folder: str, current: str) -> None:
     old = SharedSystemClient._identifier_to_system.pop(folder, None)
     _opened_at[folder] = current
     if old is not None:
-        timer = threading.Timer(RETIRE_SECONDS, old.stop)
-        timer.daemon = True
-        timer.start()
+        _retire(old)
+
+
+def _retire(system) -> None:
+    """Stop a replaced chromadb system once the reads it may still be serving are done."""
+    timer = threading.Timer(RETIRE_SECONDS, system.stop)
+    timer.daemon = True
+    timer.start()
 
 
 def open_store(settings: Settings, *, model: str | None = None, pipeline: str | None = None) -> Store:

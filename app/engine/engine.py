@@ -155,11 +155,11 @@ class Engine:
         `ingest.store`); a server store is always current."""
         if self.settings.chroma_mode != "embedded":
             return
-        now = generation(self.settings)
-        if now == self._generation:
+        if generation(self.settings) == self._generation:
             return
         with self._sync_lock:
-            if now != self._generation:  # not done by a parallel question meanwhile
+            now = generation(self.settings)  # read again: a parallel question may have synced
+            if now != self._generation:
                 self._retriever.replace_store(open_store(self.settings))
                 self._generation = now  # only once the new store serves
 

@@ -109,8 +109,8 @@ class Handlers:
     @friendly
     def vote(self, turns: list[Answer], evt: gr.LikeData, request: gr.Request | None = None):
         k = _turn_of(evt, turns, replies_only=True)
-        if k is None or not isinstance(evt.liked, bool):
-            return gr.update()
+        if k is None or not isinstance(evt.liked, bool) or turns[k].reason in NOT_A_QUESTION:
+            return gr.update()  # nothing to learn from a question that was not read
         # the history the engine read, not the whole conversation: a case stays small
         history = bounded_history(_conversation(turns[:k]),
                                   max_chars=self.settings.max_question_chars)

@@ -59,7 +59,7 @@ def test_a_disk_that_fills_up_mid_write_gives_a_clear_error_and_a_repairable_sto
     monkeypatch.setattr(index, "BYTES_PER_TEXT", 0)
     filler = small_disk / "filler"
     filler.write_bytes(b"\0" * (shutil.disk_usage(small_disk).free - int(free_mb * 2**20)))
-    with pytest.raises(StoreError, match="ingest stopped while writing .* run ingest again"):
+    with pytest.raises(StoreError, match="ingest stopped at .* run ingest again"):
         ingest(settings, embeddings=FAKE)
     filler.unlink()
     report = ingest(settings, embeddings=FAKE)  # same process: a fresh chromadb system
@@ -123,3 +123,54 @@ def test_a_file_that_failed_is_not_parsed_again_until_it_changes(tmp_path, monke
     bad.write_text("Now it is text about serotonin and sleep.", encoding="utf-8")
     third = ingest(settings, embeddings=FAKE)
     assert third.ok and "bad.txt" in loads and third.files_added == 1
+
+
+def test_a_rebuild_that_cannot_fit_is_refused_and_keeps_the_index(tmp_path, monkeypatch):
+    settings = copy_settings(tmp_path, tmp_path / "data")
+    first = ingest(settings, embeddings=FAKE)
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=2**20))
+    with pytest.raises(StoreError, match="Nothing was changed"):
+        ingest(settings, embeddings=FAKE, rebuild=True)
+    assert open_store(settings).count() == first.chunks_added
+
+
+def test_a_full_disk_at_open_keeps_a_sound_store(tmp_path, small_disk, monkeypatch):
+    settings = copy_settings(tmp_path, small_disk / "data")
+    import ingest.index as index
+    monkeypatch.setattr(index, "MIN_FREE_BYTES", 0)  # the 6 MB disk holds the default corpus
+    first = ingest(settings, embeddings=FAKE)
+    filler = small_disk / "filler"
+    with open(filler, "wb") as f:  # every last block
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+    out = subprocess.run([sys.executable, "-c", REINGEST, str(settings.corpus_dir),
+                          str(settings.data_dir)], capture_output=True, text=True, cwd=PROJECT)
+    assert not list(settings.data_dir.glob("chroma.damaged-*"))  # full, not damaged: kept
+    filler.unlink()
+    if out.returncode:  # the disk stood in the way: a message, not a traceback of damage
+        assert "StoreError" in out.stderr
+    assert open_store(settings).count() == first.chunks_added
+
+
+def test_a_reader_that_failed_this_time_is_tried_again(tmp_path, monkeypatch):
+    from ingest.errors import TransientLoadError
+
+    settings = copy_settings(tmp_path, tmp_path / "data")
+    import ingest.index as index
+    real = index.load_document
+
+    def flaky(path, **kw):
+        if path.name.startswith("mdma-brain") and not flaky.failed:
+            flaky.failed = True
+            raise TransientLoadError("PDF reader crashed (SIGKILL); not indexed")
+        return real(path, **kw)
+
+    flaky.failed = False
+    monkeypatch.setattr(index, "load_document", flaky)
+    assert len(ingest(settings, embeddings=FAKE).failed) == 1
+    second = ingest(settings, embeddings=FAKE)
+    assert second.ok and second.files_added == 1
