@@ -19,6 +19,12 @@ GATE := --fail-under decision_accuracy=0.925 --fail-under refusal_recall=1.0 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0 \
         --fail-over over_refusal_rate=0.05 --fail-over unanswerable_answered_rate=0.1
 GATE_DIR := eval/out
+# The second corpus: two SQuAD 2.0 articles no part of the engine was fitted on (eval/squad.py),
+# 160 answerable and 160 unanswerable questions. answer_accuracy counts an answer right only
+# when it holds the gold text.
+SQUAD_DIR := eval/squad/heldout
+SQUAD_GATE := --fail-under decision_accuracy=0.54 --fail-under answer_accuracy=0.475 \
+        --fail-under citation_validity=1.0 --fail-under sentence_support=1.0
 
 # Browser tests drive Debian's chromium; root installs it directly, anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -60,11 +66,15 @@ test-fast: install
 lint: install
 	$(PY) -m ruff check .
 
-# The default corpus, ingested into its own store, answers eval/questions.jsonl.
+# The default corpus, ingested into its own store, answers eval/questions.jsonl; then the
+# held-out SQuAD articles, as a corpus of their own, answer their questions.
 gate: install
 	CORPUS_DIR=corpus DATA_DIR=$(GATE_DIR)/data $(PY) -m ingest > /dev/null
 	CORPUS_DIR=corpus DATA_DIR=$(GATE_DIR)/data $(PY) -m app.evaluate eval/questions.jsonl \
 		--out $(GATE_DIR) $(GATE)
+	CORPUS_DIR=$(SQUAD_DIR)/corpus DATA_DIR=$(GATE_DIR)/squad-data $(PY) -m ingest > /dev/null
+	CORPUS_DIR=$(SQUAD_DIR)/corpus DATA_DIR=$(GATE_DIR)/squad-data $(PY) -m app.evaluate \
+		$(SQUAD_DIR)/cases.jsonl --out $(GATE_DIR)/squad $(SQUAD_GATE)
 
 bench: install
 	$(PY) bench/run.py

@@ -42,7 +42,7 @@ from app.engine.query import Query, clean_question, contextualize
 from app.engine.retrieve import Mode, Passage, Retriever
 from app.engine.score import Scored, SentenceEncoder, score_sentences, select
 from app.engine.suggest import Suggester
-from app.engine.terms import expand_aliases, terms
+from app.engine.terms import expand_aliases, terms, words
 from app.engine.vectors import KeptVectors
 from app.schemas import bounded_history
 from app.settings import Settings, get_settings
@@ -201,6 +201,9 @@ class Engine:
         """(reason, message) for input that cannot be a question, else None."""
         if not isinstance(question, str) or not clean_question(question):
             return "empty", "Please type a question about the documents."
+        if not words(clean_question(question)):
+            return "no_words", ("That has no words to look up. Please ask a question about the "
+                                "documents in words.")
         limit = self.settings.max_question_chars
         if len(question.strip()) > limit:
             return "too_long", (f"That question is {len(question.strip()):,} characters long; "

@@ -5,7 +5,9 @@ the corpus's model, the sentence under its nearest heading) plus
 `LEXICAL_WEIGHT` times its lexical coverage: the IDF-weighted share of the
 question's terms it contains (a term found only in its nearest heading
 counts `HEADING_MATCH`). Selection keeps sentences within `RELATIVE_KEEP` of the best
-score, most relevant first, and drops one that overlaps or repeats a kept one.
+score, most relevant first, and drops one that overlaps or repeats a kept one. A
+sentence that is an instruction to a writer (`is_instruction`: an outline's "Discuss the
+rationale behind ...") is not a candidate at all.
 
 This module does not decide whether the best sentence is good enough to answer
 with (`judge.py` does) and does not format text or citations.
@@ -23,13 +25,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.engine.terms import terms
+from app.engine.terms import terms, words
 from ingest.sentences import Sentence
 
 LEXICAL_WEIGHT = 0.5
 HEADING_MATCH = 0.75
 RELATIVE_KEEP = 0.8
 REDUNDANT = 0.88  # cosine between two sentences above which the second adds nothing
+# Verbs that open an instruction to a writer (an outline's "Discuss ...", "Highlight ..."):
+# such a sentence is never an answer sentence.
+INSTRUCTION_VERBS = frozenset("""
+discuss highlight explore describe explain outline summarize summarise consider examine analyze
+analyse compare contrast evaluate review investigate identify address emphasize emphasise note
+provide list define illustrate elaborate clarify detail present introduce conclude focus cover
+delve expand write add insert cite include ensure mention assess justify argue state demonstrate
+underline stress touch reflect propose suggest recommend encourage share position
+""".split())
 CACHE_SIZE = 50_000  # sentence vectors kept in memory (384 floats each)
 
 
@@ -95,6 +106,7 @@ class SentenceEncoder:
 def score_sentences(encoder: SentenceEncoder, query_vector: np.ndarray,
                     weights: dict[str, float], candidates: list[Sentence]) -> list[Scored]:
     """`candidates` scored against the question, best first."""
+    candidates = [s for s in candidates if not is_instruction(s.text)]
     if not candidates:
         return []
     vectors = encoder.encode(candidates)
@@ -120,6 +132,16 @@ def select(scored: list[Scored], *, limit: int) -> list[Scored]:
             continue
         chosen.append(cand)
     return chosen
+
+
+def is_instruction(text: str) -> bool:
+    """Does `text` open with a bare verb addressed to a writer, as an outline's prompts do?
+
+    >>> is_instruction("Discuss the rationale behind MDMA therapy."), is_instruction("MDMA releases serotonin.")
+    (True, False)
+    """
+    first = words(text[:40])[:1]
+    return bool(first) and first[0] in INSTRUCTION_VERBS and text.lstrip()[:1].isupper()
 
 
 def _overlaps(a: Sentence, b: Sentence) -> bool:

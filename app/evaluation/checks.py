@@ -19,7 +19,7 @@ from ingest.corpus import source_text
 from ingest.sentences import supports
 
 HIT_K = 5
-CHECKS = ("decision", "must_include", "citations_valid", "sentences_supported", "retrieval_hit",
+CHECKS = ("decision", "must_include", "first_sentence", "citations_valid", "sentences_supported", "retrieval_hit",
           "source_cited")
 # Metrics where a lower value is better: --fail-under on them would read backwards.
 
@@ -37,6 +37,10 @@ def checks(case: Case, result: Answer | None, corpus: Path) -> dict[str, bool | 
         "decision": decision in case.right_decisions() if case.right_decisions() else None,
         "must_include": all(any(_comparable(alt) in text for alt in group)
                             for group in case.must_include) if case.must_include else None,
+        "first_sentence": all(any(_comparable(alt) in _comparable(pieces[0][0]) for alt in group)
+                              for group in case.must_include)
+        if case.must_include and case.expect == "answer" and pieces else
+        (False if case.must_include and case.expect == "answer" else None),
         "citations_valid": all((source_text(corpus, c.source) or "")[c.start:c.end]
                                == c.quote for c in cites) if cites else None,
         "sentences_supported": (bool(pieces) and all(

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from app.evaluation.cases import Case
 
-SHOWN = (("decision_accuracy", "decision accuracy"), ("refusal_recall", "refusal recall"),
+SHOWN = (("decision_accuracy", "decision accuracy"), ("answer_accuracy", "with the key fact"),
+         ("refusal_recall", "refusal recall"),
          ("over_refusal_rate", "over-refusal"), ("decline_recall", "decline recall"),
          ("false_decline_rate", "false declines"),
          ("unanswerable_answered_rate", "unanswerable answered"),
-         ("must_include_rate", "must_include"), ("citation_validity", "citation validity"),
+         ("must_include_rate", "must_include"), ("first_sentence_rate", "key fact first"),
+         ("citation_validity", "citation validity"),
          ("sentence_support", "sentence support"), ("retrieval_hit_at_5", "hit@5"),
          ("mrr", "MRR"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"))
 STYLE = """body{font:15px/1.5 system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;

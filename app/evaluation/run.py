@@ -175,7 +175,7 @@ def _write(args, summary: dict, rows: list[dict], cases: list[Case], contexts: d
 
 def _headline(summary: dict) -> str:
     o = summary["overall"]
-    names = ("decision_accuracy", "refusal_recall", "over_refusal_rate", "citation_validity",
+    names = ("decision_accuracy", "answer_accuracy", "refusal_recall", "over_refusal_rate", "citation_validity",
              "sentence_support", "must_include_rate", "retrieval_hit_at_5", "latency_p50_ms")
     return "  ".join(f"{n}={o[n]}" for n in names if o[n] is not None)
 

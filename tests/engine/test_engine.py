@@ -252,6 +252,13 @@ def test_empty_input_declines_with_a_message(ask, question):
     assert "question" in result.text.lower() and result.citations == result.passages == []
 
 
+@pytest.mark.parametrize("question", ["?", "...", "?!?", "\U0001F600\U0001F914", "- * -", "¿?"])
+def test_input_with_no_words_gets_a_message_not_an_answer(ask, question):
+    result = ask(question)
+    assert (result.decision, result.reason) == (Decision.DECLINE, "no_words")
+    assert "words" in result.text and result.citations == result.passages == []
+
+
 @pytest.mark.parametrize("length, reason", [(2000, None), (2001, "too_long"), (10_000, "too_long")])
 def test_question_length_limit(ask, length, reason):
     question = ("What is SERT? " * 800)[:length - 1] + "?"

@@ -12,6 +12,7 @@ from app.engine.score import (
     Scored,
     SentenceEncoder,
     coverage,
+    is_instruction,
     score_sentences,
     select,
 )
@@ -173,3 +174,27 @@ def test_score_sentences_ranks_the_answer_first(embeddings, corpus_sentences):
         assert 0 <= r.lexical <= 1
     assert any("Restlessness" in r.sentence.text for r in ranked[:5])
     assert score_sentences(encoder, query, weights, []) == []
+
+
+# --- instructions to a writer -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Discuss the rationale behind MDMA therapy.", True),
+    ("Highlight how serotonin shapes mood.", True),
+    ("Explore future research directions.", True),
+    ("Researchers explore future directions.", False),
+    ("discussion of the rationale follows.", False),
+    ("MDMA releases serotonin.", False),
+    ("", False),
+])
+def test_is_instruction(text, expected):
+    assert is_instruction(text) is expected
+
+
+def test_an_instruction_is_never_a_candidate(fake_embeddings):
+    encoder = SentenceEncoder(fake_embeddings)
+    prompt = sentence(0, 40, "Discuss how MDMA raises serotonin levels.")
+    fact = sentence(50, 80, "MDMA raises serotonin levels.")
+    query = np.asarray(fake_embeddings.embed_query("MDMA serotonin"), dtype=np.float32)
+    ranked = score_sentences(encoder, query, {"mdma": 1.0, "serotonin": 1.0}, [prompt, fact])
+    assert [r.sentence.start for r in ranked] == [50]

@@ -18,8 +18,8 @@ from app.evaluation.metrics import gate, metrics, summarize
 from app.evaluation.run import main
 from ingest.chunk import Chunk
 
-ALL_NONE = dict.fromkeys(("decision", "must_include", "citations_valid", "sentences_supported",
-                          "retrieval_hit", "source_cited"))
+ALL_NONE = dict.fromkeys(("decision", "must_include", "first_sentence", "citations_valid",
+                          "sentences_supported", "retrieval_hit", "source_cited"))
 
 
 def row(expect, decision, *, category="c", latency=10.0, rank=None, citations=0, **check):
@@ -63,6 +63,18 @@ def test_check_rates_count_only_the_cases_they_apply_to():
     assert m["retrieval_hit_at_5"] == round(2 / 3, 4)
     assert m["mrr"] == round((1 + 1 / 2 + 0) / 3, 4)
     assert m["citations"] == 4
+
+
+def test_answer_accuracy_needs_the_key_fact_and_first_sentence_rate_counts_answerables():
+    rows = [row("answer", "answer", must_include=True, first_sentence=True),
+            row("answer", "answer", must_include=True, first_sentence=False),
+            row("answer", "answer", must_include=False, first_sentence=False),
+            row("answer", "decline", must_include=False, first_sentence=False),
+            row("decline", "decline"), row("decline", "answer"), row(None, "answer")]
+    m = metrics(rows)
+    assert m["answer_accuracy"] == round(3 / 6, 4)  # two answers with the fact, one right decline
+    assert m["first_sentence_rate"] == 0.25
+    assert m["decision_accuracy"] == round(4 / 6, 4)
 
 
 def test_latency_percentiles_and_empty_groups():
@@ -131,8 +143,19 @@ def test_a_grounded_answer_passes_every_check(corpus):
     result = answer("MDMA raises serotonin. [1] It can deplete serotonin stores. [2]",
                     [cite(1, 0, 24), cite(2, 25, 57)])
     assert checks(case, result, corpus) == {
-        "decision": True, "must_include": True, "citations_valid": True,
+        "decision": True, "must_include": True, "first_sentence": True, "citations_valid": True,
         "sentences_supported": True, "retrieval_hit": True, "source_cited": True}
+
+
+def test_first_sentence_check_needs_every_group_in_the_first_sentence(corpus):
+    case = Case("c", "q", 1, expect="answer", must_include=[["deplete"]], sources=["a.txt"])
+    result = answer("MDMA raises serotonin. [1] It can deplete serotonin stores. [2]",
+                    [cite(1, 0, 24), cite(2, 25, 57)])
+    assert checks(case, result, corpus)["must_include"] is True
+    assert checks(case, result, corpus)["first_sentence"] is False
+    declined = Answer("q", Decision.DECLINE, "Not in the documents.", reason="not_covered")
+    assert checks(case, declined, corpus)["first_sentence"] is False
+    assert checks(Case("c", "q", 1, expect="decline"), declined, corpus)["first_sentence"] is None
 
 
 @pytest.mark.parametrize("text, citations, failed", [
