@@ -5,9 +5,10 @@
    refuses personal dosing before anything is retrieved;
 2. clean the question and make a follow-up standalone (`query.py`);
 3. retrieve passages, dense and BM25 fused (`retrieve.py`);
-4. score their sentences (`score.py`);
+4. score their sentences (`score.py`) and read them (`reader.py`: how likely each is to
+   answer);
 5. judge answer or decline (`judge.py`);
-6. compose the answer from the best sentences (`answer.py`), or decline with suggested
+6. compose the answer from the most probable sentences (`answer.py`), or decline with suggested
    questions the engine checked it answers (`suggest.py`).
 
 Every answer sentence is a document sentence with bullets and residue removed, and its
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import httpx
@@ -39,6 +40,7 @@ from app.engine.answer import Answer, Decision, compose
 from app.engine.judge import Judge, reason
 from app.engine.prior import PRIOR_FILE, QuestionPrior
 from app.engine.query import Query, clean_question, contextualize
+from app.engine.reader import Candidate, Reader, choose, default_reader
 from app.engine.retrieve import Mode, Passage, Retriever
 from app.engine.score import Scored, SentenceEncoder, score_sentences, select
 from app.engine.suggest import Suggester
@@ -63,6 +65,8 @@ class Assessment:
     passages: list[Passage]
     scored: list[Scored]
     scores: dict[str, float]  # the judge's figures
+    weights: dict[str, float] = field(default_factory=dict)  # IDF weight of each query term
+    candidates: list[Candidate] = field(default_factory=list)  # the reader's, most probable first
 
     @property
     def reason(self) -> str:
@@ -72,7 +76,8 @@ class Assessment:
 class Engine:
     """Answers questions from one store; load once, ask many times."""
 
-    def __init__(self, settings: Settings, *, embeddings: Embeddings | None = None):
+    def __init__(self, settings: Settings, *, embeddings: Embeddings | None = None,
+                 reader: Reader | None = None):
         self.settings = settings
         self.embeddings = embeddings or load_embeddings(
             settings.embedding_model, device=settings.embedding_device,
@@ -83,7 +88,8 @@ class Engine:
         self._encoder = SentenceEncoder(
             self.embeddings, stored=lambda keys: self._retriever.store.sentence_vectors(keys))
         kept = KeptVectors(self.embeddings)
-        self._judge = Judge(self._encoder, kept, QuestionPrior.load(PRIOR_FILE),
+        self._reader = reader or default_reader()
+        self._judge = Judge(self._encoder, kept, self._reader, QuestionPrior.load(PRIOR_FILE),
                             settings.embedding_model)
         self._suggester = Suggester(kept, self._answers)
 
@@ -174,8 +180,13 @@ class Engine:
             return Answer(question, Decision.DECLINE, text, passages=found.passages, reason=why,
                           scores=found.scores, timings=clock.lap("compose"),
                           query=found.query.text)
-        chosen = select(found.scored, limit=self.settings.max_answer_sentences)
-        parts, citations = compose([c.sentence for c in chosen])
+        limit = self.settings.max_answer_sentences
+        if found.scores.get("prior"):  # the corpus's own prior decided: its sentences as fitted
+            chosen = [c.sentence for c in select(found.scored, limit=limit)]
+        else:  # the reader decided: its most probable sentences
+            chosen = [c.scored.sentence for c in choose(found.candidates, limit=limit,
+                                                        relative=self._reader.relative)]
+        parts, citations = compose(chosen)
         return Answer(question, Decision.ANSWER, sentences=parts, citations=citations,
                       passages=found.passages, reason=why, scores=found.scores,
                       timings=clock.lap("compose"), query=found.query.text)
@@ -186,11 +197,13 @@ class Engine:
         clock.lap("embed")
         passages = self._retriever.search(query.text, k=self.settings.top_k, vector=vector)
         clock.lap("retrieve")
-        scored = score_sentences(self._encoder, vector, self._weights(query),
-                                 _candidates(passages))
+        weights = self._weights(query)
+        scored = score_sentences(self._encoder, vector, weights, _candidates(passages))
         clock.lap("score")
-        scores = self._judge.figures(self._retriever.lexical, query, scored, vector)
-        return Assessment(query, vector, passages, scored, scores)
+        scores, candidates = self._judge.judge(self._retriever.lexical, query, weights, scored,
+                                               passages, vector)
+        clock.lap("judge")
+        return Assessment(query, vector, passages, scored, scores, weights, candidates)
 
     def _answers(self, question: str) -> bool:
         """Whether this engine answers `question` (asked alone): for suggestions."""

@@ -1,16 +1,22 @@
-"""Answer or decline: the figures of the best sentence, and the rule over them.
+"""Answer or decline: the figures of the candidates, and the rule over them.
 
-`Judge.figures` computes what the rule looks at: the best sentence's `semantic`
-similarity and `lexical` coverage, and `unknown`, the share of the question's term
-weight found in no document at all (a half-life, a street price) once each unknown
-word is matched, by embedding, to the closest word the documents have. The decision
-(`reason`) is `ANSWERABILITY`, a weighted sum of those figures, >= 0, or, on the
-corpus it was fitted for, the question prior (`prior.py`). Both were fitted on
-`eval/tuning.jsonl` by `eval/calibrate.py`, never on the test questions.
+`Judge.judge` computes what the rule looks at: the best-scored sentence's `semantic`
+similarity and `lexical` coverage; `unknown`, the share of the question's term weight
+found in no document at all (a half-life, a street price) once each unknown word is
+matched, by embedding, to the closest word the documents have; and the reader's
+probabilities (`reader.py`): each candidate's, and `answered`, that any answers.
 
-This module does not retrieve, score sentences, or write any message.
+The rule (`reason`) reads `answerability`, >= 0 to answer. On any corpus it is the
+lower of two margins, so both must agree: `ANSWERABILITY`, a weighted sum of the three
+figures, and the reader's `answered` minus its threshold; both are corpus-agnostic
+(fitted on `eval/tuning.jsonl` and SQuAD 2.0 training articles). On the corpus the
+question prior (`prior.py`) was fitted for, the prior's margin decides instead, because
+it measures better there (docs/how-answers-are-made.md); `scores["prior"]` says which.
 
-    >>> reason({"answerability": 0.3}, retrieved=True), reason({"answerability": -1}, True)
+This module does not retrieve, score sentences, choose the answer's sentences or write
+any message.
+
+    >>> reason({"answerability": 0.3}, retrieved=True), reason({"answerability": -0.1}, True)
     ('supported', 'not_covered')
 """
 
@@ -23,20 +29,21 @@ import numpy as np
 
 from app.engine.prior import QuestionPrior
 from app.engine.query import Query
-from app.engine.retrieve import LexicalIndex
+from app.engine.reader import Candidate, Reader, features
+from app.engine.retrieve import LexicalIndex, Passage
 from app.engine.score import Scored, SentenceEncoder
 from app.engine.terms import terms, words
 from app.engine.vectors import KeptVectors
 
-# Answer when this weighted sum of the best sentence's figures is >= 0. Fitted by
-# `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
+# The first-pass rule: answer when this weighted sum of the best-scored sentence's figures is
+# >= 0. Fitted by `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
 ANSWERABILITY = {"semantic": 2.01, "lexical": 1.34, "unknown": -1.38, "bias": -1.42}
 VOCAB_MAX = 20_000  # document words, most frequent first, an unknown word is compared with
 
 
 @dataclass
 class _PerIndex:
-    """What the judge derives from one lexical index, each part on first need."""
+    """What the judge derives from one lexical index, on first need."""
 
     index: LexicalIndex
     vocab: np.ndarray | None = None  # one row per distinct document word
@@ -46,18 +53,17 @@ class _PerIndex:
 class Judge:
     """The answer-or-decline figures for one engine's index."""
 
-    def __init__(self, encoder: SentenceEncoder, kept: KeptVectors,
-                 prior: QuestionPrior | None, model: str):
-        self.encoder, self.kept, self.prior, self.model = encoder, kept, prior, model
+    def __init__(self, encoder: SentenceEncoder, kept: KeptVectors, reader: Reader,
+                 prior: QuestionPrior | None = None, model: str = ""):
+        self.encoder, self.kept, self.reader = encoder, kept, reader
+        self.prior, self.model = prior, model
         self._state: _PerIndex | None = None
 
-    def figures(self, index: LexicalIndex, query: Query, scored: list[Scored],
-                vector: np.ndarray) -> dict[str, float]:
-        """The figures `reason` decides on; `answerability` is the one it reads.
-
-        It comes from the question prior fitted for this corpus when that applies
-        (`prior` 1), else from the corpus-agnostic `ANSWERABILITY` weights (`prior` 0).
-        """
+    def judge(self, index: LexicalIndex, query: Query, weights: dict[str, float],
+              scored: list[Scored], passages: list[Passage], vector: np.ndarray
+              ) -> tuple[dict[str, float], list[Candidate]]:
+        """The figures `reason` decides on (`answerability` is the one it reads) and the
+        candidates, most probable first."""
         state = self._for(index)
         own = {t: index.idf(t) for t in terms(query.question, aliases=True)}
         total = sum(own.values()) or 1.0
@@ -67,24 +73,25 @@ class Judge:
         # subtle: a word whose case folding splits it ("İ") may stem to terms the question's
         # own term list spells differently; it then weighs what an unseen term weighs
         unknown = sum(own.get(t, index.idf(t)) * (1 - near.get(w, 0.0))
-                      for t, w in missing.items())
-
-        best = scored[0] if scored else None
-        scores = {"best": best.score if best else 0.0,
-                  "semantic": best.semantic if best else 0.0,
-                  "lexical": best.lexical if best else 0.0,
-                  "unknown": unknown / total}
+                      for t, w in missing.items()) / total
+        probabilities, answered = self.reader.read(features(query, weights, scored, passages, unknown))
+        candidates = sorted((Candidate(s, float(p)) for s, p in zip(scored, probabilities)),
+                            key=lambda c: (-c.probability, c.scored.sentence.source, c.scored.sentence.start))
+        top = scored[0] if scored else None  # the best by the first-pass score
+        best = candidates[0] if candidates else None  # the reader's most probable
+        scores = {"semantic": top.semantic if top else 0.0,
+                  "lexical": top.lexical if top else 0.0,
+                  "unknown": unknown,
+                  "best_sentence": best.probability if best else 0.0,
+                  "answered": answered if best else 0.0}
         scores["agnostic"] = ANSWERABILITY["bias"] + sum(
             w * scores[k] for k, w in ANSWERABILITY.items() if k != "bias")
         prior = self._prior(state)
         scores["prior"] = 1.0 if prior else 0.0
-        scores["answerability"] = prior.logit(scores, vector) if prior else scores["agnostic"]
-        return scores
-
-    def _for(self, index: LexicalIndex) -> _PerIndex:
-        if self._state is None or self._state.index is not index:
-            self._state = _PerIndex(index)  # started afresh when the index is rebuilt
-        return self._state
+        scores["reader"] = scores["answered"] - self.reader.threshold
+        scores["answerability"] = (prior.logit(scores, vector) if prior
+                                   else min(scores["agnostic"], scores["reader"]))
+        return scores, candidates
 
     def _prior(self, state: _PerIndex) -> QuestionPrior | None:
         """The fitted question prior, if it was fitted on this index's corpus."""
@@ -93,6 +100,11 @@ class Judge:
             fitted = self.prior
             state.prior = fitted if fitted and fitted.applies(ids, self.model) else False
         return state.prior or None
+
+    def _for(self, index: LexicalIndex) -> _PerIndex:
+        if self._state is None or self._state.index is not index:
+            self._state = _PerIndex(index)  # started afresh when the index is rebuilt
+        return self._state
 
     def _nearest_words(self, state: _PerIndex, missing: list[str]) -> dict[str, float]:
         """For words no document has, the cosine to the closest word the documents do have."""

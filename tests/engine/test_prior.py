@@ -1,5 +1,5 @@
-"""Tests for app/prior.py: the fitted question prior applies to the corpus it was fitted
-on, and the engine falls back to the corpus-agnostic rule anywhere else."""
+"""Tests for app/engine/prior.py: the fitted question prior applies to the corpus it was
+fitted on, and anywhere else the corpus-agnostic rule and the reader decide together."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_the_engine_uses_it_on_the_default_corpus(engine):
     assert result.decision == Decision.ANSWER
 
 
-def test_another_corpus_falls_back_to_the_agnostic_rule(tmp_path, embeddings):
+def test_another_corpus_is_judged_by_the_agnostic_rule_and_the_reader(tmp_path, embeddings):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "tea.md").write_text(
@@ -74,5 +74,5 @@ def test_another_corpus_falls_back_to_the_agnostic_rule(tmp_path, embeddings):
     ingest(settings)
     result = Engine(settings, embeddings=embeddings).answer("What does green tea contain?")
     assert result.scores["prior"] == 0.0
-    assert result.scores["answerability"] == result.scores["agnostic"]
+    assert result.scores["answerability"] == min(result.scores["agnostic"], result.scores["reader"])
     assert result.decision == Decision.ANSWER
