@@ -169,3 +169,16 @@ def _decoded(text: str) -> list[str]:
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
                             for word in re.split(r"\s*/\s*", run)))
     return [t for t in out if t and t != text]
+
+
+FIGURE = re.compile(r"\d")
+
+
+def has_figure(text: str) -> bool:
+    """Does `text` hold a figure (any digit: an amount, a range, a time)? A refusal's cited
+    risk sentences hold none.
+
+    >>> has_figure("Doses of 75–125 mg were used."), has_figure("It can cause hyponatremia.")
+    (True, False)
+    """
+    return bool(FIGURE.search(text))

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from app.policy.lexicon import LEXICON, Lexicon
 
 NAMES = ("override", "personal_use", "personal_dose", "situation", "occasion", "amount_choice",
-         "dose_question", "framing", "spaced", "escalation")
+         "dose_question", "framing", "spaced", "escalation", "crisis", "reader", "language")
 WHY = re.compile(r"(?:why|how\s+come)\b")
 WHY_WORD = re.compile(r"\bwhy\b")
 CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
@@ -55,6 +55,7 @@ class Rules:
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
+        self.substance = lexicon.rx("(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}|{meds}|{other_drugs}")
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""
