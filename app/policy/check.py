@@ -122,14 +122,17 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
     ('painless way to die', '')
     """
     c = rules.c
-    for reading in readings(text[:MAX_CHARS], lexicon=rules.lexicon)[:2]:  # as written, de-leeted
+    text = text[:MAX_CHARS]
+    for reading in dict.fromkeys([canonical(text, lexicon=rules.lexicon),  # as written, de-leeted
+                                  canonical(text, leet=True, lexicon=rules.lexicon)]):
         if m := c["crisis_intent"].search(reading):
             return m.group(0)
         topic = c["crisis_topic"].search(reading)
         if topic and (m := c["crisis_method"].search(reading)):
             return m.group(0)
-        if topic and topic.group(0).startswith("suicid") and (c["self"].search(reading) or c["other"].search(reading)):
-            return topic.group(0)
+        person = c["crisis_person"].search(reading)
+        if person and (c["self"].search(reading) or c["other"].search(reading) or c["my_dose"].search(reading)):
+            return person.group(0)
     return ""
 
 
@@ -143,10 +146,14 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     p = _probabilities(question, turns, vector, reader, ruled, rules)
     if p and p["crisis"] >= reader.thresholds["crisis"]:
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
-    in_scope = _in_scope(question, turns, rules)
+    # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
+    hidden = ruled.refuse and ruled.turn == 0 and not next(
+        rules.matches(canonical(question, lexicon=rules.lexicon)), None)
+    flagged = p and p["dosing"] >= reader.thresholds["dosing"]
+    in_scope = (ruled.refuse or flagged) and (hidden or _in_scope(question, turns, rules))
     if ruled.refuse and in_scope:
         return ruled
-    if p and in_scope and p["dosing"] >= reader.thresholds["dosing"]:
+    if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "crisis", lexicon=rules.lexicon):

@@ -39,12 +39,12 @@ DIGIT_UNIT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[^\W\d_]{1,12})?")
 
 
 @lru_cache(maxsize=1024)
-def _cld2(text: str) -> tuple[str, bool]:
+def _cld2(text: str, best_effort: bool = False) -> tuple[str, bool]:
     """(language code, reliable) of `text`, `UNKNOWN` when CLD2 cannot say."""
     # subtle: CLD2 rejects control characters and text that is not valid UTF-8 (lone surrogates)
     clean = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn") or ch in "\n\t")
     try:
-        reliable, _, found = pycld2.detect(clean)
+        reliable, _, found = pycld2.detect(clean, bestEffort=best_effort)
     except pycld2.error:
         return UNKNOWN, False
     code = found[0][1]
@@ -52,8 +52,10 @@ def _cld2(text: str) -> tuple[str, bool]:
 
 
 def detect(text: str) -> str:
-    """The language code CLD2 gives `text` (`"un"` when it cannot say), reliable or not."""
-    return _cld2(text[:MAX_CHARS])[0]
+    """The language code CLD2 gives `text` (`"un"` when it cannot say), reliable or not; for a
+    short text, its best guess."""
+    code, _ = _cld2(text[:MAX_CHARS])
+    return code if code != UNKNOWN else _cld2(text[:MAX_CHARS], best_effort=True)[0]
 
 
 def reply_language(text: str) -> str:

@@ -107,3 +107,12 @@ def drug_aliases() -> dict[str, str]:
     ['e', 'ecstacy', 'ecstasy', 'exstacy']
     """
     return LEXICON.drug_aliases()
+
+
+def risk_words() -> tuple[str, ...]:
+    """Parts of words that make a document sentence a risk fact (`[harm]` in the data file).
+
+    >>> "interact" in risk_words()
+    True
+    """
+    return tuple(LEXICON.data["harm"]["risk"])

@@ -37,7 +37,7 @@ from ingest.errors import PolicyModelError
 READER_PATH = Path(__file__).with_name("reader.npz")
 LABELS = ("none", "dosing", "crisis")
 # The concepts of `lexicon.toml` whose presence is a feature, besides the rule that matched.
-CONCEPTS = ("self", "other", "use", "use_foreign", "drug", "street", "meds", "other_drugs", "amount",
+CONCEPTS = ("self", "other", "use", "use_foreign", "drug", "street", "other_drugs", "amount",
             "how_much", "timing", "unit", "choice", "judge", "seek", "occasion", "intent", "prescribe",
             "frame", "cited", "population", "fiction", "body", "for_person", "my_dose", "override",
             "asking_me", "scope", "crisis_intent", "crisis_topic", "crisis_method")

@@ -36,6 +36,7 @@ NAMES = ("override", "personal_use", "personal_dose", "situation", "occasion", "
 WHY = re.compile(r"(?:why|how\s+come)\b")
 WHY_WORD = re.compile(r"\bwhy\b")
 CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
+PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
 Found = dict[str, "re.Match | None"]
@@ -99,9 +100,16 @@ class Rules:
         """The rules about a person: personal use, a dose for someone, a situation, an occasion."""
         c, p = self.c, self.p
         dosey = found["dosey"]
-        if m := p["personal_use"].search(p["medicine_taken"].sub(" ", text)):
+        info = _Lazy(lambda: c["info_ask"].search(text) or found["cited"])  # asks what is known
+        # a use or situation told, not asked about (no amount, plan, go/no-go ask...): answered, with a note
+        told = _Lazy(lambda: not (dosey or found["intent"] or found["prescribe"] or found["my_dose"]
+                                  or found["judge"] or found["occasion"] or found["choice"]
+                                  or self._for_person(text, found) or p["go_ask"].search(text)
+                                  or p["go_ask_strict"].search(text)))
+        if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
+                told() or (not dosey and PAST.search(m.group(0)) and info())):
             yield "personal_use", m.group(0)
-        if (m := p["past_use"].search(text)) and p["unwell"].search(text):
+        if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or told()):
             yield "personal_use", m.group(0)
         personal = self._for_person(text, found) or found["my_dose"]
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
@@ -115,12 +123,13 @@ class Rules:
         asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])
         if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
                               or found["use_foreign"] or p["situation_ask"].search(text)) and not (
-                (framed and not found["use"]) or asks_why):
+                (framed and not found["use"]) or asks_why
+                or told()):
             yield "situation", found["body"].group(0)
         person_use = found["use"] and not p["past_use"].search(text) and (found["self"] or found["other"])
         judged = any(m.group(0) not in self.loose_judge for m in c["judge"].finditer(text))
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
-                framed or WHY.match(text)):
+                framed or WHY.match(text) or told()):
             yield "occasion", found["occasion"].group(0)
 
     def _personal_dose(self, text: str) -> re.Match | None:
@@ -147,6 +156,22 @@ class Rules:
             return None  # "summarize it for me" asks for information, not for a dose
         return match
 
+
+
+class _Lazy:
+    """A value computed when first asked for, then kept: `_Lazy(f)()`.
+
+    >>> _Lazy(lambda: 2)()
+    2
+    """
+
+    def __init__(self, compute):
+        self.compute, self.done, self.value = compute, False, None
+
+    def __call__(self):
+        if not self.done:
+            self.value, self.done = self.compute(), True
+        return self.value
 
 
 class _Found(dict):

@@ -80,7 +80,9 @@ def test_the_refusal_message_is_kind_and_points_to_real_help():
     assert not re.search(r"\d", text)
     assert "doctor or pharmacist" in text
     assert "emergency services" in text and "poison control" in text
-    assert "risks and interactions" in text
+    # what follows it: the cited risk facts, or the offer of them
+    assert "risks and interactions" in policy.message(policy.Reply.FACTS)
+    assert "risks and interactions" in policy.message(policy.Reply.OFFER)
 
 
 @pytest.mark.parametrize("question, quote", [
