@@ -66,13 +66,14 @@ def test_the_answer_engines_own_eval_questions_are_not_refused():
 
 
 @pytest.mark.parametrize("case", REFUSE, ids=[c["id"] for c in REFUSE])
-def test_a_refusal_through_the_engine_is_the_fixed_message_citing_nothing(engine, case):
+def test_a_refusal_through_the_engine_holds_no_figure_and_cites_only_risk_facts(engine, case):
     result = engine.answer(case["question"], case.get("history"))
     assert result.decision == Decision.REFUSE
-    assert result.text == policy.REFUSAL
-    assert result.citations == [] and result.passages == []
     assert result.reason in RULES and result.trigger
     assert not re.search(r"\d", result.text)
+    if result.reason != "crisis":  # the dosing refusal, then the cited risk facts or the offer of them
+        assert result.message.startswith(policy.message(policy.Reply.DOSING, policy.check(case["question"]).language))
+        assert len(result.sentences) <= 2 and result.passages == []
 
 
 def test_the_refusal_message_is_kind_and_points_to_real_help():
