@@ -93,7 +93,7 @@ class Answer:
         followed by its markers (a refusal's cited risk facts), then the note.
 
         >>> Answer("q", Decision.REFUSE, "No.", [AnswerSentence("Risky.", (1,))], note="").text
-        'No.\nRisky. [1]'
+        'No.\\nRisky. [1]'
         """
         body = " ".join(s.marked() for s in self.sentences)
         text = "\n".join(part for part in (self.message, body) if part)

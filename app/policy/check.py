@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.policy.language import reply_language, unread, unread_words
+from app.policy.language import read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
 from app.policy.reader import Reader, features
@@ -155,9 +155,10 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         return ruled
     if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
+    # self-harm words of other languages and scripts, whenever the rules may not have read the question
+    if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
+        return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     if unread(question, lexicon=rules.lexicon):
-        if words := unread_words(question, "crisis", lexicon=rules.lexicon):
-            return Verdict(True, "crisis", words, reply=Reply.CRISIS)
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
             return Verdict(True, "language", words, reply=Reply.DOSING)
         return Verdict(False, "language", reply=Reply.LANGUAGE)

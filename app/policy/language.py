@@ -22,7 +22,6 @@ This module does not decide anything; `check.py` does.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import lru_cache
 
@@ -35,7 +34,6 @@ READ = frozenset({"en", "es", "fr", "de", "pt", "it"})
 # Languages CLD2 gives to short questions in the six: read them as those.
 NEAR = frozenset({"ca", "gl", "oc", "ia", "ie", "la", "co", "an", "ast", "sc", "eo", "lb", "rm", "wa"})
 UNKNOWN = "un"
-DIGIT_UNIT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:[^\W\d_]{1,12})?")
 
 
 @lru_cache(maxsize=1024)
@@ -81,7 +79,7 @@ def unread(text: str, *, lexicon: Lexicon = LEXICON) -> bool:
 def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     """The first word of `kind` ("substance" or "crisis") in `text`, in any language, or "".
 
-    A number with a unit counts as a substance word ("200 мг").
+    A unit (mg, мг, 毫克...) is one of the substance words.
 
     >>> unread_words("Сколько таблеток мне принять?", "substance"), unread_words("Bugün hava nasıl?", "substance")
     ('таблет', '')
@@ -90,9 +88,17 @@ def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     for word in _unread_table(lexicon)[kind]:
         if word in folded:
             return word
-    if kind == "substance" and (m := DIGIT_UNIT.search(folded)):
-        return m.group(0)
     return ""
+
+
+def read(text: str) -> bool:
+    """Is `text` reliably in one of the six languages the rules read?
+
+    >>> read("What do the articles say about serotonin syndrome?"), read("我不想活了")
+    (True, False)
+    """
+    code, reliable = _cld2(text[:MAX_CHARS])
+    return reliable and code in READ
 
 
 @lru_cache(maxsize=4)

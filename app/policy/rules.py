@@ -78,7 +78,9 @@ class Rules:
         if (m := p["schedule"].search(text)) and not found["frame"]:
             yield "dose_question", m.group(0)
         why = WHY.match(text) and not (found["for_person"] or found["my_dose"] or found["self"])
-        if not (framed or why):
+        # "how much caffeine is in an espresso": what something holds, asked by nobody in particular
+        holds = found["content_ask"] and not CONSUMER.search(self.c["asking_me"].sub(" ", text))
+        if not (framed or why or holds):
             yield from self._impersonal(text, found)
 
     def framed(self, text: str, found: Found) -> bool:
@@ -103,11 +105,13 @@ class Rules:
         info = _Lazy(lambda: c["info_ask"].search(text) or found["cited"])  # asks what is known
         # a use or situation told, not asked about (no amount, plan, go/no-go ask...): answered, with a note
         told = _Lazy(lambda: not (dosey or found["intent"] or found["prescribe"] or found["my_dose"]
-                                  or found["judge"] or found["occasion"] or found["choice"]
+                                  or found["judge"] or found["choice"]
                                   or self._for_person(text, found) or p["go_ask"].search(text)
                                   or p["go_ask_strict"].search(text)))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
-                told() or (not dosey and PAST.search(m.group(0)) and info())):
+                told() or (PAST.search(m.group(0)) and info() and not (
+                    found["unit"] or found["how_much"] or found["choice"] or found["timing"]
+                    or p["go_ask_strict"].search(text)))):
             yield "personal_use", m.group(0)
         if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or told()):
             yield "personal_use", m.group(0)

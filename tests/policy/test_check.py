@@ -170,7 +170,8 @@ def test_the_command_line_shows_the_refusal_and_its_rule(answer_settings, capsys
     out = capsys.readouterr().out
     assert status == 1
     assert out.startswith("[refuse: personal_use]")
-    assert "Sources:" not in out
+    reply = out.split("\nSources:")[0]  # the refusal, then any cited risk facts: no figure in either
+    assert policy.REFUSAL in reply and not re.search(r"\d", reply)
 
 
 def test_the_tuning_set_stays_learned():

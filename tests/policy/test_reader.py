@@ -21,7 +21,7 @@ def test_the_artifact_is_small_and_matches_this_version():
     assert READER_PATH.stat().st_size < 1_000_000
     assert reader.coef.shape == (len(policy.LABELS), reader.width + len(policy.FEATURES))
     assert reader.model == BUNDLED_MODEL and reader.width == 384
-    assert set(reader.thresholds) == {"dosing", "crisis"} and all(0.5 <= t < 1 for t in reader.thresholds.values())
+    assert set(reader.thresholds) == {"dosing", "crisis"} and all(0.3 <= t < 1 for t in reader.thresholds.values())
 
 
 def test_a_missing_or_stale_artifact_is_a_clear_error(tmp_path):
