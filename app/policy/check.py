@@ -146,11 +146,10 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     p = _probabilities(question, turns, vector, reader, ruled, rules)
     if p and p["crisis"] >= reader.thresholds["crisis"]:
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
-    # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
-    hidden = ruled.refuse and ruled.turn == 0 and not next(
-        rules.matches(canonical(question, lexicon=rules.lexicon)), None)
     flagged = p and p["dosing"] >= reader.thresholds["dosing"]
-    in_scope = (ruled.refuse or flagged) and (hidden or _in_scope(question, turns, rules))
+    # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
+    in_scope = (ruled.refuse or flagged) and (_in_scope(question, turns, rules) or (
+        ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
     if ruled.refuse and in_scope:
         return ruled
     if flagged and in_scope:

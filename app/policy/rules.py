@@ -108,17 +108,21 @@ class Rules:
                                   or found["judge"] or found["choice"]
                                   or self._for_person(text, found) or p["go_ask"].search(text)
                                   or p["go_ask_strict"].search(text)))
+        # ... or only what is known, or how to check a substance, is asked: no amount, timing, choice, go/no-go
+        no_dose_ask = _Lazy(lambda: not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
+                                         or found["intent"] or found["prescribe"] or found["override"]
+                                         or self._for_person(text, found) or p["go_ask_strict"].search(text)))
+        harmless = _Lazy(lambda: told() or ((info() or found["checking"]) and no_dose_ask()))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
-                told() or (PAST.search(m.group(0)) and info() and not (
-                    found["unit"] or found["how_much"] or found["choice"] or found["timing"]
-                    or p["go_ask_strict"].search(text)))):
+                harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())):
             yield "personal_use", m.group(0)
-        if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or told()):
+        if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or harmless()):
             yield "personal_use", m.group(0)
         personal = self._for_person(text, found) or found["my_dose"]
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
         if personal and not looking_back and (dosey or found["judge"] or found["use"]
-                                              or found["intent"] or found["size"]):
+                                              or found["intent"] or found["size"]) and not (
+                found["checking"] and no_dose_ask()):
             yield "personal_dose", personal.group(0)
         if m := self._personal_dose(text):
             yield "personal_dose", m.group(0)
@@ -128,12 +132,12 @@ class Rules:
         if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
                               or found["use_foreign"] or p["situation_ask"].search(text)) and not (
                 (framed and not found["use"]) or asks_why
-                or told()):
+                or harmless()):
             yield "situation", found["body"].group(0)
         person_use = found["use"] and not p["past_use"].search(text) and (found["self"] or found["other"])
         judged = any(m.group(0) not in self.loose_judge for m in c["judge"].finditer(text))
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
-                framed or WHY.match(text) or told()):
+                framed or WHY.match(text) or harmless()):
             yield "occasion", found["occasion"].group(0)
 
     def _personal_dose(self, text: str) -> re.Match | None:

@@ -70,7 +70,7 @@ def test_a_refusal_through_the_engine_holds_no_figure_and_cites_only_risk_facts(
     result = engine.answer(case["question"], case.get("history"))
     assert result.decision == Decision.REFUSE
     assert result.reason in RULES and result.trigger
-    assert not re.search(r"\d", result.text)
+    assert not re.search(r"\d", result.message) and not any(re.search(r"\d", s.text) for s in result.sentences)
     if result.reason != "crisis":  # the dosing refusal, then the cited risk facts or the offer of them
         assert result.message.startswith(policy.message(policy.Reply.DOSING, policy.check(case["question"]).language))
         assert len(result.sentences) <= 2 and result.passages == []
@@ -170,8 +170,8 @@ def test_the_command_line_shows_the_refusal_and_its_rule(answer_settings, capsys
     out = capsys.readouterr().out
     assert status == 1
     assert out.startswith("[refuse: personal_use]")
-    reply = out.split("\nSources:")[0]  # the refusal, then any cited risk facts: no figure in either
-    assert policy.REFUSAL in reply and not re.search(r"\d", reply)
+    reply = re.sub(r"\[\d+\]", "", out.split("\nSources:")[0])  # the refusal, then any cited risk facts
+    assert policy.REFUSAL in reply and not re.search(r"\d", reply)  # no figure in either
 
 
 def test_the_tuning_set_stays_learned():
