@@ -90,14 +90,14 @@ class Answer:
     @property
     def text(self) -> str:
         """The reply as text: the message (a decline's or refusal's), then each sentence
-        followed by its markers (a refusal's cited risk facts), then the note.
+        followed by its markers (an answer, or a refusal's cited risk facts). The `note`
+        is not part of it: callers show it under the reply.
 
         >>> Answer("q", Decision.REFUSE, "No.", [AnswerSentence("Risky.", (1,))], note="").text
         'No.\\nRisky. [1]'
         """
         body = " ".join(s.marked() for s in self.sentences)
-        text = "\n".join(part for part in (self.message, body) if part)
-        return f"{text}\n\n{self.note}" if self.note else text
+        return "\n".join(part for part in (self.message, body) if part)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "decision": self.decision.value, "text": self.text,

@@ -276,7 +276,7 @@ class Engine:
         found = []
         for s in _candidates(passages):
             low = s.text.casefold()
-            if policy.has_figure(s.text) or len(s.text) > RISK_FACT_CHARS or not any(w in low for w in risky):
+            if policy.has_figure(s.quote) or len(s.text) > RISK_FACT_CHARS or not any(w in low for w in risky):
                 continue
             found.append((substance not in low if substance else True, len(found), s))
         return [s for *_, s in sorted(found)[:RISK_FACTS]]

@@ -39,7 +39,15 @@ def test_a_personal_use_question_that_asks_nothing_to_decide_is_answered_with_th
     result = engine.answer("I'm on an SSRI. What do the documents say about MDMA and SSRIs?")
     assert result.decision == Decision.ANSWER, (result.reason, result.scores)
     assert result.note == policy.message(policy.Reply.NOTE)
-    assert result.text.endswith(result.note) and result.to_dict()["note"] == result.note
+    assert result.note not in result.text and result.to_dict()["note"] == result.note
+
+
+def test_the_command_line_prints_the_note_under_the_answer(answer_settings, capsys):
+    from app.ask import main
+
+    assert main(["I'm on an SSRI. What do the documents say about MDMA and SSRIs?"], settings=answer_settings) == 0
+    out = capsys.readouterr().out
+    assert policy.message(policy.Reply.NOTE) in out.split("\nSources:")[0]
 
 
 def test_the_crisis_reply_cites_nothing_and_names_no_method(engine):
