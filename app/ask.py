@@ -1,9 +1,10 @@
 """Ask one question from the command line: `python -m app.ask "question"`.
 
-Prints the answer, then its sources (number, title, section, file and lines,
-and the quote). `--json` prints the whole `Answer` instead, passages, scores
-and timings included. `--history FILE` reads earlier turns (a JSON list of
-{"role", "content"}) for a follow-up question.
+Prints the answer (and the safety note under an answer to a personal-use question),
+then its sources (number, title, section, file and lines, and the quote).
+`--json` prints the whole `Answer` instead, passages, scores and timings included.
+`--history FILE` reads earlier turns (a JSON list of {"role", "content"}) for a
+follow-up question.
 
 This module does not ingest: run `python -m ingest` first.
 
@@ -56,6 +57,8 @@ def render(result: Answer, corpus: Path) -> str:
     lines = [result.text]
     if result.decision != Decision.ANSWER:
         lines.insert(0, f"[{result.decision.value}: {result.reason}]")
+    if result.note:
+        lines.append(f"\n{result.note}")
     if result.citations:
         lines.append("\nSources:")
     for c in result.citations:

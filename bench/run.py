@@ -17,10 +17,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from bench import answer_bench, chunk_bench, ingest_bench, load_bench, scale_bench  # noqa: E402
+from bench import answer_bench, chunk_bench, ingest_bench, load_bench, policy_bench, scale_bench  # noqa: E402
 
 SECTIONS = [("Ingest", ingest_bench), ("Chunking time against file size", chunk_bench),
-            ("Answers", answer_bench), ("Chat UI under load", load_bench),
+            ("Answers", answer_bench), ("Policy check", policy_bench), ("Chat UI under load", load_bench),
             ("Scale: a synthetic corpus of 50,000 chunks", scale_bench)]
 
 

@@ -6,6 +6,7 @@
     ├── LoadError                a supported file could not be turned into text
     │   └── TransientLoadError   ... this time (a timeout, a crashed reader): tried again
     ├── EmbeddingModelError      the embedding model could not be loaded
+    ├── PolicyModelError         the safety policy's learned reader could not be loaded
     ├── StoreError               the Chroma store cannot be reached or opened
     ├── CaseError (ValueError)   a malformed evaluation case
     ├── HistoryError (ValueError) a conversation history of the wrong shape
@@ -45,6 +46,10 @@ class TransientLoadError(LoadError):
 
 class EmbeddingModelError(CitedQAError):
     """The embedding model could not be loaded; `str()` says which and why."""
+
+
+class PolicyModelError(CitedQAError):
+    """The safety policy's learned reader (`app/policy/reader.npz`) is missing or unreadable."""
 
 
 class StoreError(CitedQAError):

@@ -85,19 +85,25 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per step
     query: str = ""  # what was searched; differs from the question for a follow-up
     trigger: str = ""  # for a refusal: the words the policy rule matched
+    note: str = ""  # the safety note under an answer to a personal-use question
 
     @property
     def text(self) -> str:
-        """The reply as text: each sentence followed by its markers, or the message."""
-        if self.sentences:
-            return " ".join(s.marked() for s in self.sentences)
-        return self.message
+        """The reply as text: the message (a decline's or refusal's), then each sentence
+        followed by its markers (an answer, or a refusal's cited risk facts). The `note`
+        is not part of it: callers show it under the reply.
+
+        >>> Answer("q", Decision.REFUSE, "No.", [AnswerSentence("Risky.", (1,))], note="").text
+        'No.\\nRisky. [1]'
+        """
+        body = " ".join(s.marked() for s in self.sentences)
+        return "\n".join(part for part in (self.message, body) if part)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "decision": self.decision.value, "text": self.text,
                 "sentences": [{"text": s.text, "citations": list(s.citations)}
                               for s in self.sentences],
-                "reason": self.reason, "query": self.query, "trigger": self.trigger,
+                "reason": self.reason, "query": self.query, "trigger": self.trigger, "note": self.note,
                 "citations": [asdict(c) for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},

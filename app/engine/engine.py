@@ -26,6 +26,8 @@ the documents do not say. The engine keeps no state between questions but caches
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from functools import lru_cache
 import httpx
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from langchain_huggingface import HuggingFaceEmbeddings
 
 from app import policy
 from app.engine.answer import Answer, Decision, compose
@@ -48,12 +51,14 @@ from app.engine.terms import expand_aliases, terms, words
 from app.engine.vectors import KeptVectors
 from app.schemas import bounded_history
 from app.settings import Settings, get_settings
-from ingest.embed import load_embeddings
-from ingest.errors import StoreError
+from ingest.embed import load_embeddings, model_id
+from ingest.errors import PolicyModelError, StoreError
 from ingest.sentences import Sentence, sentences
 from ingest.store import FileRecord, generation, open_store
 
 HISTORY_WEIGHT = 0.5  # a carried-over topic term counts half as much as the question's own
+RISK_FACTS = 2  # cited risk sentences after a dosing refusal
+RISK_FACT_CHARS = 400  # a longer sentence is not a fact for a refusal
 
 
 @dataclass
@@ -104,16 +109,21 @@ class Engine:
         if problem:
             return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
                           timings=clock.lap("check"))
-        verdict = policy.check(question, history)
+        verdict = policy.check(question, history, **self._policy_reader(question))
         if verdict.refuse:
-            return Answer(question, Decision.REFUSE, policy.REFUSAL, reason=verdict.rule,
-                          timings=clock.lap("policy"), trigger=verdict.trigger)
+            return self._refusal(question, verdict, clock)
+        if verdict.decline:
+            return Answer(question, Decision.DECLINE, policy.message(policy.Reply.LANGUAGE),
+                          reason=verdict.rule, timings=clock.lap("policy"))
         clock.lap("policy")
         try:
-            return self._answer_from_store(question, history, clock)
+            result = self._answer_from_store(question, history, clock)
         except httpx.TransportError as exc:  # a Chroma server that is down or does not answer
             raise StoreError(f"cannot reach the Chroma server at {self._retriever.store.location}"
                              f" ({type(exc).__name__}); try again when it is back") from exc
+        if verdict.reply == policy.Reply.NOTE and result.decision == Decision.ANSWER:
+            result.note = policy.message(policy.Reply.NOTE, verdict.language)
+        return result
 
     def assess(self, question: str, history: list[dict] | None = None) -> Assessment:
         """Retrieve, score and judge `question` without the policy or a reply: the judge's
@@ -229,6 +239,63 @@ class Engine:
         lexical = self._retriever.lexical
         return {t: lexical.idf(t) * (1.0 if t in own else HISTORY_WEIGHT)
                 for t in terms(query.text, aliases=True)}
+
+
+    # --- the policy's part (added after the phases: the safety policy's reader and replies)
+    def _policy_reader(self, question: str) -> dict:
+        """The learned reader and the question's vector from the bundled MiniLM, for
+        `policy.check`; {} (the rules, scope and language decide alone) when the reader's
+        file is missing (logged once) or the engine runs on a stand-in model (tests)."""
+        if "_policy" not in self.__dict__:
+            self._policy = None
+            try:
+                reader = policy.load_reader()
+            except PolicyModelError as exc:
+                logging.getLogger(__name__).warning("%s; the policy decides by its rules alone", exc)
+                reader = None
+            if reader is not None and isinstance(self.embeddings, HuggingFaceEmbeddings):
+                same = model_id(self.settings.embedding_model) == reader.model
+                # the engine's own instance when it is the bundled model: no second copy
+                self._policy = (reader, self.embeddings if same else load_embeddings(reader.model))
+        if self._policy is None:
+            return {}
+        reader, embeddings = self._policy
+        vector = np.asarray(embeddings.embed_query(question[:self.settings.max_question_chars]), dtype=np.float32)
+        return {"vector": vector, "reader": reader}
+
+    def _refusal(self, question: str, verdict: policy.Verdict, clock: _Clock) -> Answer:
+        """The crisis reply, or the dosing refusal followed by up to `RISK_FACTS` cited
+        document sentences on the substance's risks that hold no figure (else an offer)."""
+        text = policy.message(verdict.reply, verdict.language)
+        if verdict.reply == policy.Reply.CRISIS:
+            return Answer(question, Decision.REFUSE, text, reason="crisis", trigger=verdict.trigger,
+                          timings=clock.lap("policy"))
+        clock.lap("policy")
+        facts = self._risk_facts(verdict.substance, question)
+        parts, citations = compose(facts) if facts else ([], [])
+        follow = policy.Reply.FACTS if facts else policy.Reply.OFFER
+        return Answer(question, Decision.REFUSE, f"{text}\n\n{policy.message(follow, verdict.language)}",
+                      sentences=parts, citations=citations, reason=verdict.rule, trigger=verdict.trigger,
+                      timings=clock.lap("facts"))
+
+    def _risk_facts(self, substance: str, question: str) -> list[Sentence]:
+        """Up to `RISK_FACTS` document sentences on the risks of `substance` (or of what the
+        question asks about), in retrieval order, none holding a figure; [] when none."""
+        query = f"{substance} risks interactions" if substance else "risks interactions " + re.sub(
+            r"\d", " ", question[:self.settings.max_question_chars])
+        try:
+            self.sync()
+            passages = self._retriever.search(query, k=self.settings.top_k)
+        except (StoreError, httpx.TransportError):
+            return []
+        risky = policy.risk_words()
+        found = []
+        for s in _candidates(passages):
+            low = s.text.casefold()
+            if policy.has_figure(s.quote) or len(s.text) > RISK_FACT_CHARS or not any(w in low for w in risky):
+                continue
+            found.append((substance not in low if substance else True, len(found), s))
+        return [s for *_, s in sorted(found)[:RISK_FACTS]]
 
 
 def _candidates(passages: list[Passage]) -> list[Sentence]:

@@ -1,24 +1,40 @@
-"""The safety policy: personal dosing and personal-use questions are refused before retrieval.
+"""The safety policy: crisis, personal dosing and unread languages are handled before retrieval.
 
-`check(question, history)` returns a `Verdict`: the question is read several ways
-(`readings.py`), each reading is matched against the named rules (`rules.py`, words
-in `lexicon.toml`), and a follow-up that makes a recent dose question personal is
-refused as `escalation`. `Verdict.rule` names the rule that decided and
-`Verdict.trigger` quotes the words it matched. The rules were written on
-`eval/policy_tuning.jsonl`; `eval/policy_test.jsonl` is held out.
+`check(question, history, vector=...)` returns a `Verdict`, in this order:
+
+1. **crisis**: self-harm, suicide or overdose intent (`crisis_*` in `lexicon.toml`, or the
+   learned reader) gets the crisis reply, in any scope;
+2. **scope, then rules**: a dosing refusal needs a substance or dose context (a drug, a
+   medicine, pills, an amount with a unit, a redose: `scope` in `lexicon.toml`) in the
+   question or the recent turns. Within it, the question is read several ways
+   (`readings.py`) and matched against the named rules (`rules.py`); a follow-up that
+   makes a recent dose question personal is refused as `escalation`;
+3. **the learned reader** (`reader.py`), when the caller passes the question's vector from
+   the bundled MiniLM: within scope, it refuses what the rules let through
+   (`rule` "reader", `trigger` its probability);
+4. **language**: a question reliably in a language the rules do not read (`language.py`)
+   is refused when it names a substance or an amount, and declined otherwise;
+5. a personal-use question let through in scope carries the safety `note`.
+
+`Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
+The rules were written on `eval/policy_tuning.jsonl` and `eval/policy_train.jsonl`;
+`eval/policy_test.jsonl` and `eval/policy_heldout/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
-`RECENT_TURNS` turns are read, and no pattern rescans a long run (`readings.py` cuts
-numbers and words to a length, `rules.py` finds "this, then anywhere that" in one
-pass), so any input gets a decision in milliseconds (tests/policy/test_bounds.py),
-never an exception.
+`RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
+decision in milliseconds (tests/policy/test_bounds.py), never an exception.
 
-This module does not read documents or use a model, and decides nothing but refusals.
+This module reads no documents and embeds nothing; without a vector it decides by the
+rules, scope and language alone.
 
     >>> check("How much molly should I take?").rule
     'personal_use'
     >>> check("What doses are used in clinical trials?").refuse
     False
+    >>> check("How do I crush a can for recycling?").refuse
+    False
+    >>> check("I want to kill myself").reply
+    <Reply.CRISIS: 'crisis'>
 """
 
 from __future__ import annotations
@@ -26,63 +42,170 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from app.policy.language import read, reply_language, unread, unread_words
+from app.policy.lexicon import LEXICON
+from app.policy.messages import Reply
+from app.policy.reader import Reader, features
 from app.policy.readings import MAX_CHARS, canonical, readings
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
-REFUSAL = (
-    "I can't give personal dosing advice or help decide whether, how much or when "
-    "anyone should take a substance, and that holds for questions about friends, "
-    "hypothetical people and role-play too. A doctor or pharmacist can advise on a "
-    "person's own situation, including the medicines they take. If you or someone "
-    "with you feels unwell after taking a substance, contact your local emergency "
-    "services or a poison control centre straight away.\n\n"
-    "What I can do is tell you what the documents say about risks and interactions, "
-    "for example serotonin syndrome, or how MDMA interacts with SSRIs and MAOIs.")
 
 
 @dataclass(frozen=True)
 class Verdict:
     refuse: bool
-    rule: str = ""  # the rule that decided, e.g. "personal_use"
-    trigger: str = ""  # the words it matched, in canonical form
+    rule: str = ""  # what decided, e.g. "personal_use", "crisis", "reader", "language"
+    trigger: str = ""  # the words it matched, in canonical form, or the reader's probability
     turn: int = 0  # 0: the question itself; -n: the n-th earlier turn made it a dose question
+    reply: Reply = Reply.NONE  # DOSING or CRISIS for a refusal, LANGUAGE for a decline, NOTE
+    language: str = "en"  # the language to reply in
+    substance: str = ""  # the substance the question or its turns name, for the risk facts
+
+    @property
+    def decline(self) -> bool:
+        """Is this a decline (a language the policy does not read), not an answer?"""
+        return self.reply == Reply.LANGUAGE and not self.refuse
 
 
 ALLOW = Verdict(False)
 
 
-def check(question: str, history: list[dict] | None = None, *, rules: Rules = DEFAULT_RULES) -> Verdict:
-    """Refuse `question` (in its conversation) or let it through, and say why.
+def check(question: str, history: list[dict] | None = None, *, vector: np.ndarray | None = None,
+          reader: Reader | None = None, rules: Rules = DEFAULT_RULES) -> Verdict:
+    """Refuse, decline or let through `question` (in its conversation), and say why.
+
+    `vector` is the question's normalized vector from the bundled MiniLM; with `reader`
+    (`load_reader()`) the learned reader reads it too.
 
     >>> check("ok, so how much should I take?").rule
     'personal_use'
     >>> check("and for me?", [{"role": "user", "content": "What doses are used in trials?"}]).rule
     'escalation'
     """
-    verdict = judge(question, rules)
-    if verdict.refuse:
-        return verdict
+    question = question[:MAX_CHARS] if isinstance(question, str) else ""
     turns = [t for t in history or [] if isinstance(t, dict) and isinstance(t.get("content"), str)
-             and t.get("role") in ("user", "assistant")]
-    return _escalation(question, turns[-RECENT_TURNS:], rules)
+             and t.get("role") in ("user", "assistant")][-RECENT_TURNS:]
+    language = reply_language(question)
+    substance = _substance(question, turns, rules)
+    verdict = _decide(question, turns, vector, reader, rules)
+    if verdict.refuse or verdict.decline:
+        return _with(verdict, language=language, substance=substance)
+    if _personal(question, rules) and (substance or _in_scope(question, turns, rules)):
+        return Verdict(False, reply=Reply.NOTE, language=language, substance=substance)
+    return ALLOW
 
 
 def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
-    """The verdict on one message, on its own.
+    """The rules' verdict on one message, on its own, scope aside.
 
     >>> judge("What is SERT?")
-    Verdict(refuse=False, rule='', trigger='', turn=0)
+    Verdict(refuse=False, rule='', trigger='', turn=0, reply=<Reply.NONE: ''>, language='en', substance='')
     """
     text = text[:MAX_CHARS]
     for reading in readings(text, lexicon=rules.lexicon):
         for rule, found in rules.matches(reading):
-            return Verdict(True, rule, found)
+            return Verdict(True, rule, found, reply=Reply.DOSING)
     plain = canonical(text, lexicon=rules.lexicon, max_word=None)  # run together, at full length
     if _obfuscated(text, plain) and (m := rules.squashed(plain)):
-        return Verdict(True, "spaced", m)
+        return Verdict(True, "spaced", m, reply=Reply.DOSING)
     return ALLOW
+
+
+def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
+    """The words that make `text` a crisis question, or "".
+
+    >>> crisis("what's the painless way to die"), crisis("Is suicide risk studied in MDMA trials?")
+    ('painless way to die', '')
+    """
+    c = rules.c
+    text = text[:MAX_CHARS]
+    for reading in dict.fromkeys([canonical(text, lexicon=rules.lexicon),  # as written, de-leeted
+                                  canonical(text, leet=True, lexicon=rules.lexicon)]):
+        if m := c["crisis_intent"].search(reading):
+            return m.group(0)
+        topic = c["crisis_topic"].search(reading)
+        if topic and (m := c["crisis_method"].search(reading)):
+            return m.group(0)
+        person = c["crisis_person"].search(reading)
+        if person and (c["self"].search(reading) or c["other"].search(reading) or c["my_dose"].search(reading)):
+            return person.group(0)
+    return ""
+
+
+def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rules: Rules) -> Verdict:
+    """The refusal or decline, before the note."""
+    if words := crisis(question, rules):
+        return Verdict(True, "crisis", words, reply=Reply.CRISIS)
+    ruled = judge(question, rules)
+    if not ruled.refuse:
+        ruled = _escalation(question, turns, rules)
+    p = _probabilities(question, turns, vector, reader, ruled, rules)
+    if p and p["crisis"] >= reader.thresholds["crisis"]:
+        return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
+    flagged = p and p["dosing"] >= reader.thresholds["dosing"]
+    # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
+    in_scope = (ruled.refuse or flagged) and (_in_scope(question, turns, rules) or (
+        ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
+    if ruled.refuse and in_scope:
+        return ruled
+    if flagged and in_scope:
+        return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
+    # self-harm words of other languages and scripts, whenever the rules may not have read the question
+    if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
+        return Verdict(True, "crisis", words, reply=Reply.CRISIS)
+    if unread(question, lexicon=rules.lexicon):
+        if words := unread_words(question, "substance", lexicon=rules.lexicon):
+            return Verdict(True, "language", words, reply=Reply.DOSING)
+        return Verdict(False, "language", reply=Reply.LANGUAGE)
+    return ALLOW
+
+
+def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules) -> dict[str, float] | None:
+    if vector is None or reader is None:
+        return None
+    extra = features(question, [t["content"] for t in turns], rule=ruled.rule, rules=rules)
+    extra[-2] = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
+    return reader.probabilities(vector, extra)
+
+
+def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
+    """Does the question, or one of its recent turns, name a substance or a dose?
+
+    >>> _in_scope("How do I crush a can?", [], DEFAULT_RULES), _in_scope("and for me?", [
+    ...     {"role": "user", "content": "What doses are used in trials?"}], DEFAULT_RULES)
+    (False, True)
+    """
+    scope = rules.c["scope"]
+    plain = canonical(question, lexicon=rules.lexicon, max_word=None)
+    return any(scope.search(reading) for reading in readings(question, lexicon=rules.lexicon)) or bool(
+        _obfuscated(question, plain) and rules.squashed(plain)) or any(
+        scope.search(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
+
+
+def _personal(question: str, rules: Rules) -> bool:
+    """Does the question speak of a person's own use or situation (I, my friend, my meds)?"""
+    text = canonical(question, lexicon=rules.lexicon)
+    c = rules.c
+    return bool(c["self"].search(text) or c["other"].search(text) or c["body"].search(text)
+                or c["my_dose"].search(text))
+
+
+def _substance(question: str, turns: list[dict], rules: Rules) -> str:
+    """The substance the question names, else the latest turn that names one ("mdma" for its slang)."""
+    aliases = LEXICON.drug_aliases() if rules.lexicon is LEXICON else rules.lexicon.drug_aliases()
+    names = rules.substance
+    for text in [question, *(t["content"] for t in reversed(turns))]:
+        if m := names.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon)):
+            return aliases.get(m.group(0), m.group(0))
+    return ""
+
+
+def _with(verdict: Verdict, **changes) -> Verdict:
+    return Verdict(**{**verdict.__dict__, **changes})
 
 
 def _obfuscated(text: str, plain: str) -> bool:
@@ -119,5 +242,5 @@ def _escalation(question: str, recent: list[dict], rules: Rules) -> Verdict:
             found["for_person"] or found["my_dose"] or found["intent"])):
         return ALLOW
     if cue := p["followup_cue"].search(now):
-        return Verdict(True, "escalation", cue.group(0), context)
+        return Verdict(True, "escalation", cue.group(0), context, reply=Reply.DOSING)
     return ALLOW

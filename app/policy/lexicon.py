@@ -75,8 +75,8 @@ class Lexicon:
     def fill(self, pattern: str) -> str:
         """`pattern` with its {name} placeholders filled, as it is.
 
-        >>> LEXICON.fill("{drug_foreign}")
-        '(?:tacha|pasta|taz|teile|doce|bala|ecsta|extasis)'
+        >>> LEXICON.fill("{drug_foreign}")[:45]
+        '(?:tacha|pasta|taz|teile|doce|bala|ecsta|exta'
         """
         while PLACEHOLDER.search(pattern):
             pattern = PLACEHOLDER.sub(lambda m: f"(?:{self.named[m.group(1)]})", pattern)
@@ -104,6 +104,15 @@ def drug_aliases() -> dict[str, str]:
     """The drug's names and slang (lower-case words) -> its name: retrieval's aliases.
 
     >>> sorted(drug_aliases())[:4]
-    ['e', 'ecstacy', 'ecstasy', 'exstacy']
+    ['e', 'ecstacy', 'ecstasy', 'emdee']
     """
     return LEXICON.drug_aliases()
+
+
+def risk_words() -> tuple[str, ...]:
+    """Parts of words that make a document sentence a risk fact (`[harm]` in the data file).
+
+    >>> "interact" in risk_words()
+    True
+    """
+    return tuple(LEXICON.data["harm"]["risk"])

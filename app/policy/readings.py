@@ -55,6 +55,11 @@ def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON,
     >>> canonical("h0w mUch sh0uld 1 t4ke", leet=True)
     'how much should i take'
     """
+    return _canonical(text[:MAX_CHARS], leet, lexicon, max_word)
+
+
+@lru_cache(maxsize=512)  # the policy reads one question several times: once is enough
+def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) -> str:
     tables = _tables(lexicon)
     text = _folded(text[:MAX_CHARS], tables)
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
@@ -77,11 +82,15 @@ def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
     >>> readings("ekat I")
     ['ekat i', 'i take', 'rxng v']
     """
-    text = text[:MAX_CHARS]
+    return list(_readings(text[:MAX_CHARS], lexicon))
+
+
+@lru_cache(maxsize=256)
+def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     found = [canonical(text, lexicon=lexicon), canonical(text, leet=True, lexicon=lexicon),
              canonical(text[::-1], lexicon=lexicon)]
     found += [canonical(decoded, lexicon=lexicon) for decoded in _decoded(text)]
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def _folded(text: str, tables: _Tables) -> str:
@@ -169,3 +178,16 @@ def _decoded(text: str) -> list[str]:
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
                             for word in re.split(r"\s*/\s*", run)))
     return [t for t in out if t and t != text]
+
+
+FIGURE = re.compile(r"\d")
+
+
+def has_figure(text: str) -> bool:
+    """Does `text` hold a figure (any digit: an amount, a range, a time)? A refusal's cited
+    risk sentences hold none.
+
+    >>> has_figure("Doses of 75–125 mg were used."), has_figure("It can cause hyponatremia.")
+    (True, False)
+    """
+    return bool(FIGURE.search(text))

@@ -32,10 +32,11 @@ from collections.abc import Iterator
 from app.policy.lexicon import LEXICON, Lexicon
 
 NAMES = ("override", "personal_use", "personal_dose", "situation", "occasion", "amount_choice",
-         "dose_question", "framing", "spaced", "escalation")
+         "dose_question", "framing", "spaced", "escalation", "crisis", "reader", "language")
 WHY = re.compile(r"(?:why|how\s+come)\b")
 WHY_WORD = re.compile(r"\bwhy\b")
 CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
+PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
 Found = dict[str, "re.Match | None"]
@@ -55,6 +56,7 @@ class Rules:
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
+        self.substance = lexicon.rx("(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}|{meds}|{other_drugs}")
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""
@@ -76,7 +78,9 @@ class Rules:
         if (m := p["schedule"].search(text)) and not found["frame"]:
             yield "dose_question", m.group(0)
         why = WHY.match(text) and not (found["for_person"] or found["my_dose"] or found["self"])
-        if not (framed or why):
+        # "how much caffeine is in an espresso": what something holds, asked by nobody in particular
+        holds = found["content_ask"] and not CONSUMER.search(self.c["asking_me"].sub(" ", text))
+        if not (framed or why or holds):
             yield from self._impersonal(text, found)
 
     def framed(self, text: str, found: Found) -> bool:
@@ -98,14 +102,27 @@ class Rules:
         """The rules about a person: personal use, a dose for someone, a situation, an occasion."""
         c, p = self.c, self.p
         dosey = found["dosey"]
-        if m := p["personal_use"].search(p["medicine_taken"].sub(" ", text)):
+        info = _Lazy(lambda: c["info_ask"].search(text) or found["cited"])  # asks what is known
+        # a use or situation told, not asked about (no amount, plan, go/no-go ask...): answered, with a note
+        told = _Lazy(lambda: not (dosey or found["intent"] or found["prescribe"] or found["my_dose"]
+                                  or found["judge"] or found["choice"]
+                                  or self._for_person(text, found) or p["go_ask"].search(text)
+                                  or p["go_ask_strict"].search(text)))
+        # ... or only what is known, or how to check a substance, is asked: no amount, timing, choice, go/no-go
+        no_dose_ask = _Lazy(lambda: not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
+                                         or found["intent"] or found["prescribe"] or found["override"]
+                                         or self._for_person(text, found) or p["go_ask_strict"].search(text)))
+        harmless = _Lazy(lambda: told() or ((info() or found["checking"]) and no_dose_ask()))
+        if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
+                harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())):
             yield "personal_use", m.group(0)
-        if (m := p["past_use"].search(text)) and p["unwell"].search(text):
+        if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or harmless()):
             yield "personal_use", m.group(0)
         personal = self._for_person(text, found) or found["my_dose"]
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
         if personal and not looking_back and (dosey or found["judge"] or found["use"]
-                                              or found["intent"] or found["size"]):
+                                              or found["intent"] or found["size"]) and not (
+                found["checking"] and no_dose_ask()):
             yield "personal_dose", personal.group(0)
         if m := self._personal_dose(text):
             yield "personal_dose", m.group(0)
@@ -114,12 +131,13 @@ class Rules:
         asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])
         if found["body"] and (dosey or found["use"] or found["judge"] or found["prescribe"]
                               or found["use_foreign"] or p["situation_ask"].search(text)) and not (
-                (framed and not found["use"]) or asks_why):
+                (framed and not found["use"]) or asks_why
+                or harmless()):
             yield "situation", found["body"].group(0)
         person_use = found["use"] and not p["past_use"].search(text) and (found["self"] or found["other"])
         judged = any(m.group(0) not in self.loose_judge for m in c["judge"].finditer(text))
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
-                framed or WHY.match(text)):
+                framed or WHY.match(text) or harmless()):
             yield "occasion", found["occasion"].group(0)
 
     def _personal_dose(self, text: str) -> re.Match | None:
@@ -146,6 +164,22 @@ class Rules:
             return None  # "summarize it for me" asks for information, not for a dose
         return match
 
+
+
+class _Lazy:
+    """A value computed when first asked for, then kept: `_Lazy(f)()`.
+
+    >>> _Lazy(lambda: 2)()
+    2
+    """
+
+    def __init__(self, compute):
+        self.compute, self.done, self.value = compute, False, None
+
+    def __call__(self):
+        if not self.done:
+            self.value, self.done = self.compute(), True
+        return self.value
 
 
 class _Found(dict):

@@ -29,6 +29,7 @@ REASONS = {
     "empty_index": "no documents are indexed yet",
     "empty": "nothing to answer",
     "too_long": "question too long",
+    "language": "a language the bot does not read",
 }
 
 
@@ -55,17 +56,21 @@ def answer_html(result: Answer, *, turn: int) -> str:
     """An assistant message: the answer with markers linked to the source cards of its
     `turn` (the UI opens the document on a click), or a labelled decline or refusal."""
     decision, reason, text = result.decision.value, result.reason, result.message
-    if result.sentences:
-        body = " ".join(esc(s.text) + " " + "".join(
-            f'<a class="qa-marker" href="#qa-source-{turn}-{n}">[{n}]</a>' for n in s.citations)
-            for s in result.sentences)
-        return f'<div class="qa-msg qa-answer">{body}</div>'
-    if decision == Decision.REFUSE.value:
+    body = " ".join(esc(s.text) + " " + "".join(
+        f'<a class="qa-marker" href="#qa-source-{turn}-{n}">[{n}]</a>' for n in s.citations)
+        for s in result.sentences)
+    note = f'<div class="qa-note">{esc(result.note)}</div>' if result.note else ""
+    if result.decision == Decision.ANSWER:
+        return f'<div class="qa-msg qa-answer">{body}{note}</div>'
+    if reason == "crisis":
+        label = "Support: you are not alone"
+    elif decision == Decision.REFUSE.value:
         label = f"Refused: personal dosing advice · rule {esc(reason)}"
     else:
         label = "Declined: " + esc(REASONS.get(reason, reason))
+    facts = f'<div class="qa-facts">{body}</div>' if body else ""
     return (f'<div class="qa-msg qa-{decision}"><span class="qa-label qa-label-{decision}">'
-            f"{label}</span><br>{text_html(text)}</div>")
+            f"{label}</span><br>{text_html(text)}{facts}</div>")
 
 
 def highlighted(text: str, start: int, end: int) -> str:

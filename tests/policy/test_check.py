@@ -66,13 +66,14 @@ def test_the_answer_engines_own_eval_questions_are_not_refused():
 
 
 @pytest.mark.parametrize("case", REFUSE, ids=[c["id"] for c in REFUSE])
-def test_a_refusal_through_the_engine_is_the_fixed_message_citing_nothing(engine, case):
+def test_a_refusal_through_the_engine_holds_no_figure_and_cites_only_risk_facts(engine, case):
     result = engine.answer(case["question"], case.get("history"))
     assert result.decision == Decision.REFUSE
-    assert result.text == policy.REFUSAL
-    assert result.citations == [] and result.passages == []
     assert result.reason in RULES and result.trigger
-    assert not re.search(r"\d", result.text)
+    assert not re.search(r"\d", result.message) and not any(re.search(r"\d", s.text) for s in result.sentences)
+    if result.reason != "crisis":  # the dosing refusal, then the cited risk facts or the offer of them
+        assert result.message.startswith(policy.message(policy.Reply.DOSING, policy.check(case["question"]).language))
+        assert len(result.sentences) <= 2 and result.passages == []
 
 
 def test_the_refusal_message_is_kind_and_points_to_real_help():
@@ -80,7 +81,9 @@ def test_the_refusal_message_is_kind_and_points_to_real_help():
     assert not re.search(r"\d", text)
     assert "doctor or pharmacist" in text
     assert "emergency services" in text and "poison control" in text
-    assert "risks and interactions" in text
+    # what follows it: the cited risk facts, or the offer of them
+    assert "risks and interactions" in policy.message(policy.Reply.FACTS)
+    assert "risks and interactions" in policy.message(policy.Reply.OFFER)
 
 
 @pytest.mark.parametrize("question, quote", [
@@ -167,7 +170,8 @@ def test_the_command_line_shows_the_refusal_and_its_rule(answer_settings, capsys
     out = capsys.readouterr().out
     assert status == 1
     assert out.startswith("[refuse: personal_use]")
-    assert "Sources:" not in out
+    reply = re.sub(r"\[\d+\]", "", out.split("\nSources:")[0])  # the refusal, then any cited risk facts
+    assert policy.REFUSAL in reply and not re.search(r"\d", reply)  # no figure in either
 
 
 def test_the_tuning_set_stays_learned():

@@ -1,0 +1,106 @@
+"""Which language a question is in: one the rules read, or one they cannot.
+
+The rules read English, Spanish, French, German, Portuguese and Italian (`READ`). A
+question is *unread* only when CLD2 (`pycld2`, Google's compact language detector:
+deterministic, about a twentieth of a millisecond a question) says, reliably, that
+both the text and its canonical reading (look-alike letters mapped to Latin) are in
+another language, and not one it confuses with those six (`NEAR`: Catalan, Galician,
+Interlingua, Latin...). Short or mixed questions, slang and drug names stay read,
+so an English question is never sent away for its language. `unread_words` finds the
+words of a substance, an amount or self-harm in any language (`[unread]` in
+`lexicon.toml`), for questions the rules cannot read.
+
+This module does not decide anything; `check.py` does.
+
+    >>> detect("Bu gece ne kadar almalıyım, lütfen söyler misin?")
+    'tr'
+    >>> detect("how much molly is too much lol"), detect("¿Qué es el síndrome serotoninérgico?")
+    ('en', 'es')
+    >>> unread("Bu gece ne kadar almalıyım, lütfen söyler misin?"), unread("wie viel soll ich nehmen")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+import pycld2
+
+from app.policy.lexicon import LEXICON, Lexicon
+from app.policy.readings import MAX_CHARS, canonical
+
+READ = frozenset({"en", "es", "fr", "de", "pt", "it"})
+# Languages CLD2 gives to short questions in the six: read them as those.
+NEAR = frozenset({"ca", "gl", "oc", "ia", "ie", "la", "co", "an", "ast", "sc", "eo", "lb", "rm", "wa"})
+UNKNOWN = "un"
+
+
+@lru_cache(maxsize=1024)
+def _cld2(text: str, best_effort: bool = False) -> tuple[str, bool]:
+    """(language code, reliable) of `text`, `UNKNOWN` when CLD2 cannot say."""
+    # subtle: CLD2 rejects control characters and text that is not valid UTF-8 (lone surrogates)
+    clean = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn") or ch in "\n\t")
+    try:
+        reliable, _, found = pycld2.detect(clean, bestEffort=best_effort)
+    except pycld2.error:
+        return UNKNOWN, False
+    code = found[0][1]
+    return (code if code != "un" else UNKNOWN), reliable
+
+
+def detect(text: str) -> str:
+    """The language code CLD2 gives `text` (`"un"` when it cannot say), reliable or not; for a
+    short text, its best guess."""
+    code, _ = _cld2(text[:MAX_CHARS])
+    return code if code != UNKNOWN else _cld2(text[:MAX_CHARS], best_effort=True)[0]
+
+
+def reply_language(text: str) -> str:
+    """The language to reply in: the question's when the rules read it, else English.
+
+    >>> reply_language("Combien je dois en prendre ce soir ?"), reply_language("Сколько мне принять?")
+    ('fr', 'en')
+    """
+    code = detect(text)
+    return code if code in READ else "en"
+
+
+def unread(text: str, *, lexicon: Lexicon = LEXICON) -> bool:
+    """Is `text` reliably in a language the rules do not read, even once read canonically?"""
+    text = text[:MAX_CHARS]
+    code, reliable = _cld2(text)
+    if not reliable or code in READ or code in NEAR or code == UNKNOWN:
+        return False
+    code, _ = _cld2(canonical(text, lexicon=lexicon, max_word=None))
+    return code not in READ and code not in NEAR
+
+
+def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
+    """The first word of `kind` ("substance" or "crisis") in `text`, in any language, or "".
+
+    A unit (mg, мг, 毫克...) is one of the substance words.
+
+    >>> unread_words("Сколько таблеток мне принять?", "substance"), unread_words("Bugün hava nasıl?", "substance")
+    ('таблет', '')
+    """
+    folded = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
+    for word in _unread_table(lexicon)[kind]:
+        if word in folded:
+            return word
+    return ""
+
+
+def read(text: str) -> bool:
+    """Is `text` reliably in one of the six languages the rules read?
+
+    >>> read("What do the articles say about serotonin syndrome?"), read("我不想活了")
+    (True, False)
+    """
+    code, reliable = _cld2(text[:MAX_CHARS])
+    return reliable and code in READ
+
+
+@lru_cache(maxsize=4)
+def _unread_table(lexicon: Lexicon) -> dict[str, list[str]]:
+    return {k: [unicodedata.normalize("NFKC", w).casefold() for w in v] for k, v in lexicon.data["unread"].items()}

@@ -1,0 +1,111 @@
+"""The learned second reader: a logistic regression over a question's MiniLM vector and the
+rules' readings of it, that flags personal dosing and crisis.
+
+The weights live in `reader.npz` (a few hundred kilobytes), written by
+`eval/train_policy.py` from `eval/policy_tuning.jsonl`, `eval/policy_train.jsonl` and
+`eval/policy_train_extra.jsonl` (never the held-out sets). It reads the question's vector
+from the bundled all-MiniLM-L6-v2 (`ingest.embed.BUNDLED_MODEL`), normalized, whatever model
+the engine answers with, and `features(...)`: which concepts of `lexicon.toml` the
+question names, which rule matched it, and whether the recent turns hold a dose. It gives
+a probability for each of `LABELS`; `check.py` refuses within the policy's scope when the
+dosing one reaches the artifact's threshold, and gives the crisis reply when the crisis one does.
+
+This module embeds nothing (the caller passes the vector) and needs no scikit-learn: the
+model is a matrix product and a softmax. `load_reader` reads the file once; a missing or
+broken file raises `PolicyModelError`.
+
+    >>> import numpy as np
+    >>> reader = load_reader()
+    >>> p = reader.probabilities(np.zeros(reader.width, dtype=np.float32), features("What is SERT?"))
+    >>> sorted(p), round(sum(p.values()), 6)
+    (['crisis', 'dosing', 'none'], 1.0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from app.policy.readings import MAX_CHARS, canonical
+from app.policy.rules import DEFAULT_RULES, NAMES, Rules
+from ingest.errors import PolicyModelError
+
+READER_PATH = Path(__file__).with_name("reader.npz")
+LABELS = ("none", "dosing", "crisis")
+# The concepts of `lexicon.toml` whose presence is a feature, besides the rule that matched.
+CONCEPTS = ("self", "other", "use", "use_foreign", "drug", "street", "other_drugs", "amount",
+            "how_much", "timing", "unit", "choice", "judge", "seek", "occasion", "intent", "prescribe",
+            "frame", "cited", "population", "fiction", "body", "for_person", "my_dose", "override",
+            "asking_me", "scope", "crisis_intent", "crisis_topic", "crisis_method")
+FEATURES = (*(f"concept:{c}" for c in CONCEPTS), *(f"rule:{r}" for r in NAMES),
+            "history:scope", "history:dose", "history:refused", "question:digits")
+DIGITS = re.compile(r"\d")
+
+
+def features(question: str, recent: list[str] | None = None, *, rule: str = "",
+             rules: Rules = DEFAULT_RULES) -> np.ndarray:
+    """The rules' readings of `question` as 0/1 features, in `FEATURES` order.
+
+    `recent` are the texts of the recent turns; `rule` the rule that matched the question,
+    if any. The same function makes the training rows (`eval/train_policy.py`).
+
+    >>> f = features("How much molly should I take?", rule="personal_use")
+    >>> [name for name, x in zip(FEATURES, f) if x][:4]
+    ['concept:self', 'concept:use', 'concept:drug', 'concept:street']
+    """
+    text = canonical(question[:MAX_CHARS], lexicon=rules.lexicon)
+    found = rules.find(text)
+    row = [bool(found[c]) for c in CONCEPTS] + [rule == name for name in NAMES]
+    history = [canonical(t[:MAX_CHARS], lexicon=rules.lexicon) for t in recent or []]
+    c = rules.c
+    row += [any(c["scope"].search(h) for h in history),
+            any(c["amount"].search(h) or c["how_much"].search(h) or c["unit"].search(h) for h in history),
+            False,  # filled by the caller that knows the earlier verdicts
+            bool(DIGITS.search(text))]
+    return np.asarray(row, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The logistic regression: standardize, multiply, softmax."""
+
+    mean: np.ndarray  # of each input column (vector then features)
+    scale: np.ndarray
+    coef: np.ndarray  # (labels, columns)
+    intercept: np.ndarray  # (labels,)
+    thresholds: dict[str, float]  # the probability at which `check.py` acts, per label
+    model: str  # the embedding model the vectors come from
+
+    @property
+    def width(self) -> int:
+        """The vector's length."""
+        return len(self.mean) - len(FEATURES)
+
+    def probabilities(self, vector: np.ndarray, extra: np.ndarray) -> dict[str, float]:
+        """{label: probability} for a question's normalized vector and its `features`."""
+        x = (np.concatenate([np.asarray(vector, dtype=np.float32).ravel(), extra]) - self.mean) / self.scale
+        logits = self.coef @ x + self.intercept
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        return {label: float(v) for label, v in zip(LABELS, p)}
+
+
+@lru_cache(maxsize=2)
+def load_reader(path: Path = READER_PATH) -> Reader:
+    """The reader stored in `path`, read once; `PolicyModelError` when it is missing or broken."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        if tuple(str(x) for x in arrays["labels"]) != LABELS or \
+                tuple(str(x) for x in arrays["features"]) != FEATURES:
+            raise ValueError("its labels or features are not this version's; rerun eval/train_policy.py")
+        thresholds = dict(zip((str(x) for x in arrays["threshold_labels"]), map(float, arrays["thresholds"])))
+        return Reader(arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"], thresholds,
+                      str(arrays["model"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise PolicyModelError(f"cannot load the policy's learned reader {path}: {exc} "
+                               "(python eval/train_policy.py writes it)") from exc

@@ -1,0 +1,123 @@
+"""Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
+
+Data (never the held-out sets `eval/policy_test.jsonl` and `eval/policy_heldout/`):
+- `eval/policy_tuning.jsonl`: the cases the rules were written on;
+- `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
+  plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
+  people who used before asking what the documents say);
+- `eval/policy_train_extra.jsonl`: cases written blind by a helper session for training.
+
+Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
+question's normalized vector from the bundled all-MiniLM-L6-v2 and `app.policy.reader_features`
+(the rules' readings). A logistic regression (scikit-learn, standardized inputs, C chosen by
+5-fold cross-validation) is fitted; each label's threshold is the lowest probability at which
+at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged. Deterministic: fixed
+folds, lbfgs. Takes a minute or two, most of it embedding.
+
+It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from app.evaluation import read_cases  # noqa: E402
+from app.policy import FEATURES, LABELS, reader_features  # noqa: E402
+from app.policy.check import RECENT_TURNS, judge  # noqa: E402
+from app.policy.reader import READER_PATH  # noqa: E402
+from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
+
+DATA = [PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl")]
+C_GRID = (0.003, 0.01, 0.03, 0.1)
+MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
+FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
+
+
+def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(questions, rule features, labels) of `cases`."""
+    questions, extra, labels = [], [], []
+    for case in cases:
+        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        f = reader_features(case.question, [t["content"] for t in turns], rule=judge(case.question).rule)
+        f[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
+        questions.append(case.question)
+        extra.append(f)
+        label = "crisis" if case.category == "crisis" else "dosing" if case.expect == "refuse" else "none"
+        labels.append(LABELS.index(label))
+    return questions, np.stack(extra), np.asarray(labels)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=READER_PATH)
+    args = parser.parse_args(argv)
+    cases = []
+    for path in DATA:
+        found, errors = read_cases(path)
+        if errors:
+            raise SystemExit("\n".join(errors))
+        cases += found
+    questions, extra, y = rows(cases)
+    vectors = np.asarray(load_embeddings(BUNDLED_MODEL).embed_documents(questions), dtype=np.float32)
+    x = np.hstack([vectors, extra])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    best = None
+    for c in C_GRID:
+        model = LogisticRegression(C=c, max_iter=3000)
+        p = cross_val_predict(model, z, y, cv=folds, method="predict_proba")
+        loss = -np.mean(np.log(p[np.arange(len(y)), y] + 1e-12))
+        print(f"C={c}: out-of-fold log loss {loss:.4f}")
+        if best is None or loss < best[0]:
+            best = (loss, c, p)
+    _, c, oof = best
+    thresholds = {}
+    none = y == LABELS.index("none")
+    for label, share in MAX_FALSE.items():
+        scores = np.sort(oof[none, LABELS.index(label)])[::-1]
+        k = int(share * len(scores))
+        thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label]))
+    report(oof, y, extra, thresholds)
+    model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
+    np.savez_compressed(
+        args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
+        coef=model.coef_.astype(np.float32), intercept=model.intercept_.astype(np.float32),
+        labels=np.asarray(LABELS), features=np.asarray(FEATURES),
+        threshold_labels=np.asarray(list(thresholds)), thresholds=np.asarray(list(thresholds.values())),
+        model=np.asarray(BUNDLED_MODEL))
+    size = args.out.stat().st_size // 1024
+    print(f"wrote {args.out} ({size} KB): {len(cases)} cases, C={c}, thresholds {thresholds}")
+    return 0
+
+
+def report(oof: np.ndarray, y: np.ndarray, extra: np.ndarray, thresholds: dict[str, float]) -> None:
+    """Out-of-fold recall per label and false flags on `none`, by the rules, the reader and both."""
+    ruled = extra[:, [FEATURES.index(f"rule:{r}") for r in DOSING_RULES]].any(axis=1)
+    for label in ("dosing", "crisis"):
+        k = LABELS.index(label)
+        mine, none = y == k, y == LABELS.index("none")
+        flagged = oof[:, k] >= thresholds[label]
+        print(f"{label}: reader recall {flagged[mine].mean():.3f}, false flags on none {flagged[none].mean():.3f}")
+    dosing = y == LABELS.index("dosing")
+    flagged = oof[:, LABELS.index("dosing")] >= thresholds["dosing"]
+    print(f"dosing: rules recall {ruled[dosing].mean():.3f}, rules or reader {(ruled | flagged)[dosing].mean():.3f}")
+
+
+DOSING_RULES = ("override", "personal_use", "personal_dose", "situation", "occasion", "amount_choice",
+                "dose_question", "framing", "spaced", "escalation")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
