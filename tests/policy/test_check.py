@@ -90,13 +90,19 @@ def test_the_refusal_message_is_kind_and_points_to_real_help():
     ("What doses are used in clinical therapy?", "75–125 mg"),
     ("What is a booster dose in therapy protocols?", "booster"),
     ("Why are therapeutic doses lower than recreational ones?", "recreational"),
-    ("What do the articles say about microdosing MDMA?", "microdosing"),
 ])
 def test_informational_dose_questions_are_answered_from_the_dose_passages(engine, question,
                                                                            quote):
     result = engine.answer(question)
     assert result.decision == Decision.ANSWER, (result.reason, result.scores)
     assert any(quote in c.quote for c in result.citations)
+
+
+def test_a_dose_topic_only_an_outline_prompt_mentions_is_declined_not_refused(engine):
+    """The corpus's one sentence on microdosing is a prompt to a writer ("Examine the
+    growing interest in microdosing ..."), which is never an answer sentence."""
+    result = engine.answer("What do the articles say about microdosing MDMA?")
+    assert result.decision == Decision.DECLINE
 
 
 def test_a_refusal_is_per_question_and_the_next_informational_question_is_answered(engine):

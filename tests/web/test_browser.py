@@ -8,6 +8,7 @@ that nothing left the machine. Screenshots go to `screenshots/` (git-ignored).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,9 @@ def test_personal_dose_question_shows_the_refusal_label(browser_page):
     ask(page, "I weigh 60 kg, how many mg should I take for my first time?")
     label = last_reply(page).locator(".qa-label-refuse")
     assert label.is_visible() and label.inner_text().startswith("Refused")
-    assert page.locator("#sources .qa-card").count() == 0
+    cards = page.locator("#sources .qa-card")  # the cited risk facts, if any: never a dose figure
+    assert cards.count() <= 2
+    assert not any(re.search(r"\d+\s*mg", cards.nth(i).inner_text()) for i in range(cards.count()))
     shot(page, "4-refusal")
 
 

@@ -81,7 +81,9 @@ def test_off_topic_question_is_declined_with_a_label(client):
 def test_personal_dose_is_refused_with_a_label(client):
     _, sources, reply = ask(client, "How many pills should I take at the festival on Saturday?")
     assert 'class="qa-label qa-label-refuse"' in reply and "personal dosing" in reply
-    assert not re.search(r"\d+\s*mg", reply) and "qa-card" not in sources
+    # the refusal carries cited risk facts (issue 16), never a dose figure
+    assert not re.search(r"\d+\s*mg", reply) and not re.search(r"\d+\s*mg", sources)
+    assert sources.count('class="qa-card" id=') <= 2
 
 
 def test_hostile_markup_in_a_question_is_shown_as_text(client):

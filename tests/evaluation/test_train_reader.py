@@ -1,0 +1,72 @@
+"""Tests for eval/train_reader.py's pieces that need no training data: how a tuning case
+labels a sentence, the group weights, and that an exported ensemble computes exactly
+what scikit-learn fitted."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+from app.engine.reader import FEATURES, QUESTION_FEATURES, Reader, Trees
+from app.evaluation.cases import Case
+from ingest.sentences import Sentence
+from tests.conftest import PROJECT
+
+SCRIPT = PROJECT / "eval" / "train_reader.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["train_reader"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+train = _load()
+
+
+def sentence(text: str) -> Sentence:
+    return Sentence("a.txt", "T", "T", 0, len(text), text, text)
+
+
+@pytest.mark.parametrize("must, evidence, text, expected", [
+    ([["serotonin"], ["deplete", "exhaust"]], [], "MDMA can deplete Serotonin stores.", True),
+    ([["serotonin"], ["deplete"]], [], "MDMA raises serotonin.", False),  # one group missing
+    ([["x"]], ["MDMA raises serotonin"], "MDMA raises serotonin in the synapse.", True),
+    ([], ["MDMA raises serotonin in the synapse, a lot"], "MDMA raises serotonin in the synapse,", True),
+    ([], ["something else entirely"], "MDMA raises serotonin.", False),
+])
+def test_a_tuning_case_labels_the_sentences_that_hold_its_answer(must, evidence, text, expected):
+    case = Case("c", "q", 1, expect="answer", must_include=must, extra={"evidence": evidence})
+    assert train.holds_answer(case, sentence(text)) is expected
+
+
+def test_the_default_corpus_weighs_a_set_share_of_the_squad_questions():
+    class Q:
+        def __init__(self, group):
+            self.item = type("I", (), {"group": group})()
+    folds = [Q("Huguenot")] * 6 + [Q(train.DEFAULT_CORPUS)] * 2
+    w = train.group_weights(folds)
+    assert w[:6].tolist() == [1.0] * 6
+    assert w[6:].sum() == pytest.approx(train.DEFAULT_SHARE * 6)
+
+
+def test_an_exported_ensemble_and_regression_compute_what_was_fitted():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 3] + rng.normal(scale=0.5, size=400)) > 0
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(x, y)
+    trees = Trees(train.export_trees(model, FEATURES), FEATURES)
+    assert np.allclose(trees.logits(x), model.decision_function(x), atol=1e-9)
+
+    q = rng.normal(size=(200, len(QUESTION_FEATURES)))
+    question = train._Question().fit(q, q[:, 0] > 0, np.ones(200))
+    spec = {"sentence": train.export_trees(model, FEATURES), "question": question.export(),
+            "threshold": 0.5, "relative": 0.6}
+    reader = Reader(spec)
+    assert np.allclose(reader.question.logits(q), question.decision_function(q), atol=1e-9)
