@@ -7,6 +7,7 @@
     │   └── TransientLoadError   ... this time (a timeout, a crashed reader): tried again
     ├── EmbeddingModelError      the embedding model could not be loaded
     ├── PolicyModelError         the safety policy's learned reader could not be loaded
+    ├── ReaderError              the answer engine's reader model is missing or stale
     ├── StoreError               the Chroma store cannot be reached or opened
     ├── CaseError (ValueError)   a malformed evaluation case
     ├── HistoryError (ValueError) a conversation history of the wrong shape
@@ -50,6 +51,10 @@ class EmbeddingModelError(CitedQAError):
 
 class PolicyModelError(CitedQAError):
     """The safety policy's learned reader (`app/policy/reader.npz`) is missing or unreadable."""
+
+
+class ReaderError(CitedQAError):
+    """The answer engine's reader model (`app/engine/reader.json`) is missing or unreadable."""
 
 
 class StoreError(CitedQAError):

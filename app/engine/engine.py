@@ -1,14 +1,16 @@
 """The answer engine: question (and conversation) in, `Answer` with exact citations out.
 
 `Engine` is thin; each phase is its own collaborator:
-1. check the input (empty, too long) and ask the safety policy (`app.policy`), which
-   refuses personal dosing before anything is retrieved;
+1. check the input (empty, no words, too long) and ask the safety policy (`app.policy`):
+   a crisis reply, a language the policy does not read, or a personal-dosing refusal
+   (followed by cited risk facts, retrieved for it) end here;
 2. clean the question and make a follow-up standalone (`query.py`);
 3. retrieve passages, dense and BM25 fused (`retrieve.py`);
 4. score their sentences (`score.py`) and read them (`reader.py`: how likely each is to
    answer);
 5. judge answer or decline (`judge.py`);
-6. compose the answer from the most probable sentences (`answer.py`), or decline with suggested
+6. compose the answer from the reader's most probable sentences, or by score where the
+   corpus's own prior decided (`answer.py`), or decline with suggested
    questions the engine checked it answers (`suggest.py`).
 
 Every answer sentence is a document sentence with bullets and residue removed, and its
@@ -45,14 +47,14 @@ from app.engine.prior import PRIOR_FILE, QuestionPrior
 from app.engine.query import Query, clean_question, contextualize
 from app.engine.reader import Candidate, Reader, choose, default_reader
 from app.engine.retrieve import Mode, Passage, Retriever
-from app.engine.score import Scored, SentenceEncoder, score_sentences, select
+from app.engine.score import Scored, SentenceEncoder, is_instruction, score_sentences, select
 from app.engine.suggest import Suggester
 from app.engine.terms import expand_aliases, terms, words
 from app.engine.vectors import KeptVectors
 from app.schemas import bounded_history
 from app.settings import Settings, get_settings
 from ingest.embed import load_embeddings, model_id
-from ingest.errors import PolicyModelError, StoreError
+from ingest.errors import CitedQAError, StoreError
 from ingest.sentences import Sentence, sentences
 from ingest.store import FileRecord, generation, open_store
 
@@ -89,6 +91,7 @@ class Engine:
             batch_size=settings.embed_batch_size)
         self._generation = generation(settings)
         self._sync_lock = threading.Lock()
+        self._policy_lock = threading.Lock()
         self._retriever = Retriever(open_store(settings), self.embeddings)
         self._encoder = SentenceEncoder(
             self.embeddings, stored=lambda keys: self._retriever.store.sentence_vectors(keys))
@@ -246,17 +249,18 @@ class Engine:
         """The learned reader and the question's vector from the bundled MiniLM, for
         `policy.check`; {} (the rules, scope and language decide alone) when the reader's
         file is missing (logged once) or the engine runs on a stand-in model (tests)."""
-        if "_policy" not in self.__dict__:
-            self._policy = None
-            try:
-                reader = policy.load_reader()
-            except PolicyModelError as exc:
-                logging.getLogger(__name__).warning("%s; the policy decides by its rules alone", exc)
-                reader = None
-            if reader is not None and isinstance(self.embeddings, HuggingFaceEmbeddings):
-                same = model_id(self.settings.embedding_model) == reader.model
-                # the engine's own instance when it is the bundled model: no second copy
-                self._policy = (reader, self.embeddings if same else load_embeddings(reader.model))
+        with self._policy_lock:  # a parallel question waits for the load, not the rules alone
+            if "_policy" not in self.__dict__:
+                loaded = None
+                try:
+                    reader = policy.load_reader()
+                    if isinstance(self.embeddings, HuggingFaceEmbeddings):
+                        same = model_id(self.settings.embedding_model) == reader.model
+                        # the engine's own instance when it is the bundled model: no second copy
+                        loaded = (reader, self.embeddings if same else load_embeddings(reader.model))
+                except CitedQAError as exc:  # the reader's file, or the bundled model for it
+                    logging.getLogger(__name__).warning("%s; the policy decides by its rules alone", exc)
+                self._policy = loaded
         if self._policy is None:
             return {}
         reader, embeddings = self._policy
@@ -288,11 +292,12 @@ class Engine:
             passages = self._retriever.search(query, k=self.settings.top_k)
         except (StoreError, httpx.TransportError):
             return []
-        risky = policy.risk_words()
+        risky, guidance = policy.risk_words(), policy.guidance_words()
         found = []
         for s in _candidates(passages):
             low = s.text.casefold()
-            if policy.has_figure(s.quote) or len(s.text) > RISK_FACT_CHARS or not any(w in low for w in risky):
+            if (policy.has_figure(s.quote) or len(s.text) > RISK_FACT_CHARS or is_instruction(s.text)
+                    or not any(w in low for w in risky) or any(w in low for w in guidance)):
                 continue
             found.append((substance not in low if substance else True, len(found), s))
         return [s for *_, s in sorted(found)[:RISK_FACTS]]

@@ -37,7 +37,7 @@ from app.engine.query import Query
 from app.engine.retrieve import Passage
 from app.engine.score import REDUNDANT, Scored, is_instruction
 from app.engine.terms import normalize, terms, words
-from ingest.errors import CitedQAError
+from ingest.errors import ReaderError
 
 READER_FILE = Path(__file__).with_name("reader.json")
 
@@ -77,10 +77,6 @@ class Candidate:
 
     scored: Scored
     probability: float
-
-
-class ReaderError(CitedQAError):
-    """The reader's model file is missing or unreadable."""
 
 
 def ask_kind(question: str) -> str:

@@ -116,3 +116,13 @@ def risk_words() -> tuple[str, ...]:
     True
     """
     return tuple(LEXICON.data["harm"]["risk"])
+
+
+def guidance_words() -> tuple[str, ...]:
+    """Parts of words that keep a document sentence out of a refusal's risk facts: dose
+    guidance written in words (`[harm] exclude`).
+
+    >>> "booster" in guidance_words()
+    True
+    """
+    return tuple(LEXICON.data["harm"]["exclude"])

@@ -1,7 +1,7 @@
 """The learned second reader: a logistic regression over a question's MiniLM vector and the
 rules' readings of it, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (a few hundred kilobytes), written by
+The weights live in `reader.npz` (about 10 KB), written by
 `eval/train_policy.py` from `eval/policy_tuning.jsonl`, `eval/policy_train.jsonl` and
 `eval/policy_train_extra.jsonl` (never the held-out sets). It reads the question's vector
 from the bundled all-MiniLM-L6-v2 (`ingest.embed.BUNDLED_MODEL`), normalized, whatever model
@@ -24,6 +24,7 @@ broken file raises `PolicyModelError`.
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -106,6 +107,6 @@ def load_reader(path: Path = READER_PATH) -> Reader:
         thresholds = dict(zip((str(x) for x in arrays["threshold_labels"]), map(float, arrays["thresholds"])))
         return Reader(arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"], thresholds,
                       str(arrays["model"]))
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise PolicyModelError(f"cannot load the policy's learned reader {path}: {exc} "
                                "(python eval/train_policy.py writes it)") from exc

@@ -28,6 +28,7 @@ REASONS = {
     "not_covered": "the documents don't answer this",
     "empty_index": "no documents are indexed yet",
     "empty": "nothing to answer",
+    "no_words": "no words to look up",
     "too_long": "question too long",
     "language": "a language the bot does not read",
 }

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app import policy
 from app.engine import Answer, AnswerSentence, Decision, Engine
+from app.engine.score import is_instruction
 from app.settings import Settings
 from app.web.render import answer_html
 
@@ -33,6 +36,23 @@ def test_a_refusal_cites_risk_facts_without_a_figure(engine):
     assert policy.message(policy.Reply.FACTS) in result.message
     assert not any(policy.has_figure(s.text) for s in result.sentences)
     assert all(not policy.has_figure(c.quote) for c in result.citations)
+
+
+@pytest.mark.parametrize("question", [
+    "How many caps of molly should I take at the festival?",
+    "When should I take a booster dose of MDMA tonight?",
+    "How much MDMA should I start with, I've never tried it?",
+    "Should I redose molly after three hours?",
+])
+def test_a_refusal_s_facts_are_never_dose_guidance_or_an_outline_prompt(engine, question):
+    """The corpus has dose guidance in words ("Start Low, Go Slow: Begin with a small dose ...",
+    a "booster" dose) and outline prompts ("Highlight how ..."); neither is a risk fact."""
+    result = engine.answer(question)
+    assert result.decision == Decision.REFUSE
+    guidance = policy.guidance_words()
+    for s in result.sentences:
+        assert not any(w in s.text.casefold() for w in guidance), s.text
+        assert not is_instruction(s.text), s.text
 
 
 def test_a_personal_use_question_that_asks_nothing_to_decide_is_answered_with_the_note(engine):
