@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 # The quality gate: `make test` fails when the bot does worse on the held-out eval set.
-# decision_accuracy sits two cases under what the bot scores now (0.939 on 196 cases);
+# decision_accuracy sits one case under what the bot scores now (0.934 on 196 cases);
 # the issue asks for 0.95, which this extractive bot does not reach yet (docs/evaluation.md).
 GATE := --fail-under decision_accuracy=0.925 --fail-under refusal_recall=1.0 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0 \
