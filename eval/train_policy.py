@@ -7,6 +7,12 @@ Data (never the held-out sets `eval/policy_test.jsonl` and `eval/policy_heldout/
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl`: cases written blind by a helper session for training.
 
+Not in `DATA` yet: `eval/policy_train_more.jsonl`, 658 cases written blind on 2026-12-02 (38
+languages, ciphers, vague multi-turn asks, minimal pairs). Trained with them, the reader gave
+more crisis replies on the fresh held-out set `eval/policy_heldout2/` (51 -> 58 of 66) but
+fewer dosing refusals (165 -> 162 of 182), and its crisis threshold fell to the floor, where a
+vague follow-up ("What does that mean?") read as crisis; a better reader is needed first.
+
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
 question's normalized vector from the bundled all-MiniLM-L6-v2 and `app.policy.reader_features`
 (the rules' readings). A logistic regression (scikit-learn, standardized inputs, C chosen by

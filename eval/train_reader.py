@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ sys.path.insert(0, str(HERE))
 from squad import DEFAULT_DATA, TRAIN, article_text, file_name, load_articles  # noqa: E402
 
 from app.engine import Engine  # noqa: E402
+from app.engine.align import Aligner  # noqa: E402
 from app.engine.reader import (  # noqa: E402
     FEATURES,
     QUESTION_FEATURES,
@@ -61,6 +63,7 @@ from app.engine.reader import (  # noqa: E402
 )
 from app.evaluation import read_cases  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 from ingest.index import ingest  # noqa: E402
 
 COLLECT_TOP_K = 8  # passages per question collected; the fit keeps those the engine reads
@@ -208,12 +211,19 @@ def rows_of(item: Item, top_k: int = TOP_K, drop: tuple[str, ...] = ()) -> tuple
     inside = [s for s in found.scored if any(
         p.chunk.source == s.sentence.source and p.chunk.start <= s.sentence.start
         and s.sentence.end <= p.chunk.end for p in passages)]
-    x = features(found.query, found.weights, inside, passages, found.scores.get("unknown", 0.0))
+    aligned = _aligner().figures(found.query.question, [s.sentence.text for s in inside])
+    x = features(found.query, found.weights, inside, passages, found.scores.get("unknown", 0.0), aligned)
     for name in drop:
         x[:, FEATURES.index(name)] = 0.0
     y = np.array([(s.sentence.source, s.sentence.start, s.sentence.end) in item.positives
                   for s in inside], dtype=bool)
     return x, y, inside
+
+
+@lru_cache(maxsize=1)
+def _aligner() -> Aligner:
+    """The token aligner on the bundled model, which `collect` ingests with."""
+    return Aligner(load_embeddings(BUNDLED_MODEL), size=1_000_000)
 
 
 _ROWS: dict[int, tuple] = {}
@@ -397,6 +407,8 @@ ABLATIONS = {
     "without question kind / answer type": ("ask_who", "ask_when", "ask_where", "ask_count", "ask_why",
                                             "ask_how", "ask_what", "has_number", "has_year", "has_new_name",
                                             "has_month", "type_found"),
+    "without token alignment": ("align_mean", "align_min", "align_second", "align_weak", "align_gap",
+                                "align_min_gap"),
 }
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.engine.align import Aligner
 from app.engine.prior import QuestionPrior
 from app.engine.query import Query
 from app.engine.reader import Candidate, Reader, features
@@ -56,6 +57,7 @@ class Judge:
     def __init__(self, encoder: SentenceEncoder, kept: KeptVectors, reader: Reader,
                  prior: QuestionPrior | None = None, model: str = ""):
         self.encoder, self.kept, self.reader = encoder, kept, reader
+        self.aligner = Aligner(encoder.embeddings)
         self.prior, self.model = prior, model
         self._state: _PerIndex | None = None
 
@@ -74,7 +76,9 @@ class Judge:
         # own term list spells differently; it then weighs what an unseen term weighs
         unknown = sum(own.get(t, index.idf(t)) * (1 - near.get(w, 0.0))
                       for t, w in missing.items()) / total
-        probabilities, answered = self.reader.read(features(query, weights, scored, passages, unknown))
+        aligned = self.aligner.figures(query.question, [s.sentence.text for s in scored])
+        probabilities, answered = self.reader.read(
+            features(query, weights, scored, passages, unknown, aligned))
         candidates = sorted((Candidate(s, float(p)) for s, p in zip(scored, probabilities)),
                             key=lambda c: (-c.probability, c.scored.sentence.source, c.scored.sentence.start))
         top = scored[0] if scored else None  # the best by the first-pass score

@@ -4,8 +4,9 @@
 same on any corpus: the sentence's semantic similarity and lexical coverage (`score.py`),
 coverage by its surrounding passage, the weight of the question's words it lacks (a
 subject the sentence is not about), the question's kind (who, when, how many ...) against
-what the sentence holds (a name, a year, a number), shared word pairs, and how far it
-sits from the best candidate. `Reader` turns the rows into probabilities with a small
+what the sentence holds (a name, a year, a number), shared word pairs, how closely each
+part of the question is matched token by token (`align.py`), and how far it sits from the
+best candidate. `Reader` turns the rows into probabilities with a small
 gradient-boosted tree ensemble trained on general reading-comprehension data (SQuAD 2.0
 articles) and the project's tuning cases by `eval/train_reader.py`, never on the corpus
 it serves; it is stored as plain arrays in `reader.json` and run with numpy.
@@ -33,9 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.engine.align import FIGURES as ALIGN_FIGURES
 from app.engine.query import Query
 from app.engine.retrieve import Passage
-from app.engine.score import REDUNDANT, Scored, is_instruction
+from app.engine.score import REDUNDANT, Scored
 from app.engine.terms import normalize, terms, words
 from ingest.errors import ReaderError
 
@@ -45,10 +47,10 @@ FEATURES = (
     "semantic", "lexical", "cover_sentence", "cover_context", "semantic_gap", "cover_gap",
     "rank", "passage_rank", "missing_sentence", "missing_context", "unknown", "pairs",
     "question_terms", "sentence_terms", "novelty", "numbers_missing", "names_missing",
-    "names_missing_context", "negation_mismatch", "instruction",
+    "names_missing_context", "negation_mismatch",
     "ask_who", "ask_when", "ask_where", "ask_count", "ask_why", "ask_how", "ask_what",
     "has_number", "has_year", "has_new_name", "has_month", "type_found",
-    "best_semantic", "best_cover",
+    "best_semantic", "best_cover", *ALIGN_FIGURES, "align_gap", "align_min_gap",
 )
 
 # Question kinds, tried in order on the question's first words; the last one is the rest.
@@ -111,8 +113,9 @@ def _pairs(seq: list[str]) -> set[tuple[str, str]]:
 
 
 def features(query: Query, weights: dict[str, float], scored: list[Scored],
-             passages: list[Passage], unknown: float) -> np.ndarray:
-    """One row of `FEATURES` per candidate in `scored` (the engine's order)."""
+             passages: list[Passage], unknown: float, aligned: np.ndarray) -> np.ndarray:
+    """One row of `FEATURES` per candidate in `scored` (the engine's order); `aligned` holds
+    their token alignment with the question (`align.Aligner.figures`), one row each."""
     if not scored:
         return np.zeros((0, len(FEATURES)))
     question = query.question
@@ -173,12 +176,14 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
             "names_missing": len(q_names - names_here) / len(q_names) if q_names else 0.0,
             "names_missing_context": len(q_names - names_ctx) / len(q_names) if q_names else 0.0,
             "negation_mismatch": float(q_negated != bool(NEGATION & lowered)),
-            "instruction": float(is_instruction(sent.text)),
             **{f"ask_{k}": float(kind == k) for k in ("who", "when", "where", "count", "why", "how",
                                                        "what")},
             **{k: float(v) for k, v in has.items()},
             "type_found": (float(any(has[e] for e in expected)) if expected else 0.5),
             "best_semantic": best_sem, "best_cover": 0.0,
+            **dict(zip(ALIGN_FIGURES, map(float, aligned[i]))),
+            "align_gap": float(aligned[:, 0].max() - aligned[i, 0]),
+            "align_min_gap": float(aligned[:, 1].max() - aligned[i, 1]),
         }
         rows.append(row)
     best_cover = max(covers)
@@ -222,7 +227,7 @@ QUESTION_FEATURES = (
     "best", "second", "margin", "candidates", "best_semantic", "best_cover", "unknown",
     "missing_sentence", "missing_context", "names_missing", "numbers_missing", "type_found",
     "negation_mismatch", "question_terms", "ask_who", "ask_when", "ask_where", "ask_count",
-    "ask_why", "ask_how", "ask_what",
+    "ask_why", "ask_how", "ask_what", "align_mean", "align_min", "align_weak",
 )
 
 

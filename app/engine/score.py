@@ -35,11 +35,20 @@ REDUNDANT = 0.88  # cosine between two sentences above which the second adds not
 # Verbs that open an instruction to a writer (an outline's "Discuss ...", "Highlight ..."):
 # such a sentence is never an answer sentence.
 INSTRUCTION_VERBS = frozenset("""
-discuss highlight explore describe explain outline summarize summarise consider examine analyze
-analyse compare contrast evaluate review investigate identify address emphasize emphasise note
-provide list define illustrate elaborate clarify detail present introduce conclude focus cover
-delve expand write add insert cite include ensure mention assess justify argue state demonstrate
-underline stress touch reflect propose suggest recommend encourage share position
+discuss highlight explore describe explain summarize summarise consider examine analyze
+analyse compare evaluate investigate identify emphasize emphasise provide define illustrate
+clarify introduce conclude delve expand write add cite include ensure assess justify argue
+demonstrate underline reflect propose suggest recommend encourage position
+""".split())
+# Verbs that as often open a sentence as a noun ("Stress hormones rise", "State laws vary"):
+# an instruction only when a function word follows ("Note that ...", "Review the ...").
+NOUN_VERBS = frozenset("""
+stress state note review address list present detail focus cover share touch contrast outline
+insert record elaborate mention
+""".split())
+AFTER_NOUN_VERB = frozenset("""
+the a an how why what whether which who that this these those its their his her your our any
+some all each every both on upon in to at about more key specific potential relevant possible
 """.split())
 CACHE_SIZE = 50_000  # sentence vectors kept in memory (384 floats each)
 
@@ -137,11 +146,22 @@ def select(scored: list[Scored], *, limit: int) -> list[Scored]:
 def is_instruction(text: str) -> bool:
     """Does `text` open with a bare verb addressed to a writer, as an outline's prompts do?
 
+    A verb that is as often a noun counts only before a function word, so a statement
+    that opens with the noun is not taken for an instruction.
+
     >>> is_instruction("Discuss the rationale behind MDMA therapy."), is_instruction("MDMA releases serotonin.")
     (True, False)
+    >>> is_instruction("Note how the dose differs."), is_instruction("Stress hormones rise after use.")
+    (True, False)
     """
-    first = words(text[:40])[:1]
-    return bool(first) and first[0] in INSTRUCTION_VERBS and text.lstrip()[:1].isupper()
+    if not text.lstrip()[:1].isupper():
+        return False
+    first = words(text[:60])[:2]
+    if not first:
+        return False
+    if first[0] in INSTRUCTION_VERBS:
+        return True
+    return first[0] in NOUN_VERBS and len(first) > 1 and first[1] in AFTER_NOUN_VERB
 
 
 def _overlaps(a: Sentence, b: Sentence) -> bool:

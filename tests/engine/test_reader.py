@@ -98,12 +98,16 @@ def test_features_are_one_finite_row_per_candidate():
     chunk = Chunk("c", "a.txt", "Harvard", "Harvard", 0, 300, "x" * 300)
     cands = [scored(sentence(0, "Harvard was founded by John Harvard in 1636."), 0, 0.7),
              scored(sentence(60, "The college grew over the next century."), 1, 0.3)]
-    rows = features(q, {"harvard": 2.0, "found": 1.0}, cands, [Passage(chunk, 1.0)], 0.1)
+    aligned = np.array([[0.9, 0.8, 0.85, 0.0], [0.4, 0.1, 0.3, 0.5]])
+    rows = features(q, {"harvard": 2.0, "found": 1.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned)
     assert rows.shape == (2, len(FEATURES)) and np.isfinite(rows).all()
     named = dict(zip(FEATURES, rows[0]))
     assert named["ask_who"] == 1 and named["has_year"] == 1 and named["cover_sentence"] == 1.0
-    assert dict(zip(FEATURES, rows[1]))["missing_sentence"] == 1.0  # lacks "harvard"
-    assert features(q, {}, [], [], 0.0).shape == (0, len(FEATURES))
+    assert named["align_min"] == 0.8 and named["align_gap"] == 0.0
+    second = dict(zip(FEATURES, rows[1]))
+    assert second["missing_sentence"] == 1.0  # lacks "harvard"
+    assert second["align_gap"] == pytest.approx(0.5) and second["align_min_gap"] == pytest.approx(0.7)
+    assert features(q, {}, [], [], 0.0, np.zeros((0, 4))).shape == (0, len(FEATURES))
 
 
 @pytest.mark.parametrize("question, kind", [

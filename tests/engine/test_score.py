@@ -187,6 +187,11 @@ def test_score_sentences_ranks_the_answer_first(embeddings, corpus_sentences):
     ("Researchers explore future directions.", False),
     ("discussion of the rationale follows.", False),
     ("MDMA releases serotonin.", False),
+    ("Note how the clinical range differs.", True),
+    ("Review the evidence for each claim.", True),
+    ("Stress hormones such as cortisol rise after use.", False),  # a noun, not the verb
+    ("State laws on MDMA vary.", False),
+    ("Focus groups described the comedown.", False),
     ("", False),
 ])
 def test_is_instruction(text, expected):
