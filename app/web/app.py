@@ -5,8 +5,9 @@
   panel shows each citation's passage with the quote marked, and "Open in
   document" shows the whole file with the quote highlighted and scrolled to.
   Thumbs save the exchange to the feedback file as an eval case (`feedback.py`).
-- Documents: the indexed files, re-ingest with a progress bar and a summary,
-  and uploads into the corpus folder (`uploads.py`).
+- Documents: the files in the corpus folder and the index, as a table (cards on a
+  phone) with each one's status; uploads checked, added and indexed in one step;
+  re-ingest; reading and deleting a document (`documents.py`, `uploads.py`).
 - Evaluate: a cases file run through the evaluator, results to download.
 - About: what the bot answers from, what it declines and refuses.
 
@@ -24,8 +25,9 @@ import gradio as gr
 from app.engine import Engine
 from app.settings import Settings
 from app.web import render
-from app.web.assets import ABOUT, CITE_JS, SCROLL_JS
-from app.web.handlers import DOC_COLUMNS, Handlers
+from app.web.assets import ABOUT, CITE_JS, DOCS_JS, REVEAL_JS, SCROLL_JS
+from app.web.documents import Documents
+from app.web.handlers import Handlers
 from ingest.load import SUPPORTED_SUFFIXES
 
 TITLE = "Cited answers from your documents"
@@ -33,7 +35,7 @@ TITLE = "Cited answers from your documents"
 
 def build(engine: Engine, settings: Settings) -> gr.Blocks:
     """The Blocks app; launch it with `serve.launch`."""
-    ui = Handlers(engine, settings)
+    ui, docs = Handlers(engine, settings), Documents(engine, settings)
     # delete_cache: uploads and result files leave Gradio's folder after a day
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         turns, shown = gr.State([]), gr.State(-1)
@@ -42,12 +44,12 @@ def build(engine: Engine, settings: Settings) -> gr.Blocks:
             with gr.Tab("Chat", id="chat"):
                 _chat_tab(ui, turns, shown, settings)
             with gr.Tab("Documents", id="documents") as docs_tab:
-                table = _documents_tab(ui)
+                listing = _documents_tab(docs, settings)
             with gr.Tab("Evaluate", id="evaluate"):
                 _evaluate_tab(ui)
             with gr.Tab("About", id="about"):
                 gr.Markdown(ABOUT)
-        docs_tab.select(ui.documents, None, [table], api_visibility="private")
+        docs_tab.select(docs.listing, None, [listing], api_visibility="private")
     demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=1)
     return demo
 
@@ -89,26 +91,30 @@ def _chat_tab(ui: Handlers, turns: gr.State, shown: gr.State, settings: Settings
                  api_visibility="private")
 
 
-def _documents_tab(ui: Handlers) -> gr.Dataframe:
-    gr.Markdown("The documents the assistant answers from. Re-ingest after adding, "
-                "editing or deleting files in the corpus folder; questions keep being "
-                "answered meanwhile.")
-    table = gr.Dataframe(ui.documents, headers=list(DOC_COLUMNS), elem_id="docs",
-                         interactive=False, wrap=True,
-                         column_widths=["34%", "30%", "8%", "16%", "12%"])
-    with gr.Row(equal_height=True):
-        reingest = gr.Button("Re-ingest corpus", elem_id="reingest", variant="primary",
-                             scale=0, min_width=190)
-        upload = gr.File(label="Add or replace documents", file_count="multiple",
-                         file_types=sorted(SUPPORTED_SUFFIXES), elem_id="upload", height=120)
+def _documents_tab(docs: Documents, settings: Settings) -> gr.HTML:
+    kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    gr.Markdown("The documents the assistant answers from. A file added here is checked, "
+                f"added and indexed in one step ({kinds}; up to {settings.max_upload_mb:g} MB "
+                "each); questions keep being answered meanwhile.")
+    upload = gr.File(label="Add and index documents", file_count="multiple",
+                     file_types=sorted(SUPPORTED_SUFFIXES), elem_id="upload", height=150)
     summary = gr.HTML("", elem_id="ingest-summary")
-    viewer = gr.HTML("", elem_id="doc-viewer", max_height=600)
-    reingest.click(ui.reingest, None, [summary, table], api_name="reingest",
+    with gr.Row(equal_height=True, elem_id="docs-head"):
+        gr.Markdown("### In the corpus folder", elem_id="docs-title")
+        reingest = gr.Button("Re-ingest corpus", elem_id="reingest", variant="secondary",
+                             size="sm", scale=0, min_width=160)
+    listing = gr.HTML(docs.listing, elem_id="docs", js_on_load=DOCS_JS)
+    viewer = gr.HTML("", elem_id="doc-viewer", max_height=600, js_on_load=REVEAL_JS)
+    reingest.click(docs.reingest, None, [summary, listing], api_name="reingest",
                    concurrency_limit=1, concurrency_id="ingest")
-    upload.upload(ui.add_files, [upload], [summary, table], api_name="upload",
+    upload.upload(docs.add_and_index, [upload], [summary, listing, upload], api_name="upload",
                   concurrency_limit=1, concurrency_id="ingest")
-    table.select(ui.open_document, None, [viewer], api_visibility="private")
-    return table
+    listing.open_doc(docs.open, None, [viewer], api_visibility="private")
+    listing.remove_doc(docs.delete, None, [summary, listing, viewer], api_visibility="private",
+                       concurrency_limit=1, concurrency_id="ingest")
+    gr.api(docs.delete_source, api_name="delete", concurrency_limit=1, concurrency_id="ingest")
+    gr.api(docs.table, api_name="documents")
+    return listing
 
 
 def _evaluate_tab(ui: Handlers) -> None:
@@ -119,7 +125,7 @@ def _evaluate_tab(ui: Handlers) -> None:
                         elem_id="cases", height=120)
         run = gr.Button("Run evaluation", elem_id="run-eval", variant="primary", scale=0)
     results = gr.File(label="Results", file_count="multiple", interactive=False,
-                      elem_id="eval-files")
+                      elem_id="eval-files", visible=False)  # shown once there are results
     summary = gr.HTML("", elem_id="eval-summary")
     run.click(ui.evaluate, [cases], [summary, results], api_name="evaluate",
               concurrency_limit=1, concurrency_id="evaluate")

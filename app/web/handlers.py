@@ -1,5 +1,5 @@
-"""The chat UI's event handlers: one `Handlers` object per page, sharing the engine and
-the settings.
+"""The chat UI's event handlers for the Chat and Evaluate tabs: one `Handlers` object per
+page, sharing the engine and the settings (the Documents tab's are in `documents.py`).
 
 Each handler takes what its Gradio event sends (the session's turns, the chat, a
 file, the event data) and returns the components' new values: HTML from `render.py`,
@@ -29,24 +29,13 @@ from app.schemas import bounded_history
 from app.settings import Settings
 from app.web import logs, render, runtime
 from app.web.feedback import feedback_case, record_vote, reply_id
-from app.web.uploads import save_uploads
-from ingest.corpus import source_path, source_text
-from ingest.errors import (
-    CaseError,
-    CorpusError,
-    EmbeddingModelError,
-    IngestBusy,
-    StoreError,
-)
-from ingest.index import ingest
-from ingest.load import scan_corpus
-from ingest.store import DONE
+from ingest.corpus import source_text
+from ingest.errors import CaseError, StoreError
 
 NOT_A_QUESTION = ("empty", "too_long")  # reasons of a decline that read nothing
 SHOWN_CHARS = 300  # of such a message, shown back in the chat
 
 RESULTS_KEEP_SECONDS = 86400  # evaluation result folders older than this are removed
-DOC_COLUMNS = ("Title", "File", "Chunks", "Last ingested", "Status")  # rows of `documents`
 
 
 def friendly(handler):
@@ -153,76 +142,18 @@ class Handlers:
         return html, gr.Tabs(selected="document"), sources, k
 
     @friendly
-    def documents(self) -> list[list]:
-        records = {r.source: r for r in self.engine.documents()}
-        on_disk = {p.relative_to(self.corpus).as_posix() for p in scan_corpus(self.corpus)[0]} \
-            if self.corpus.is_dir() else set()
-        rows = []
-        for source in sorted(set(records) | on_disk):
-            r = records.get(source)
-            if r is None:
-                rows.append(["", source, 0, "", "not ingested yet"])
-                continue
-            status = ("missing from folder" if source not in on_disk else
-                      "indexed" if r.status == DONE else "interrupted: re-ingest")
-            rows.append([r.title, source, r.chunks, r.ingested_at[:16].replace("T", " ") + " UTC",
-                         status])
-        return rows or [["", "(the corpus folder is empty)", 0, "", ""]]
-
-    @friendly
-    def open_document(self, evt: gr.SelectData):
-        row = evt.row_value or []
-        source = str(row[1]) if len(row) > 1 else ""
-        if source_path(self.corpus, source) is None:
-            return ""
-        title = str(row[0]) or source
-        return render.document_html(title, source, self._text(source))
-
-    @friendly
-    def reingest(self, progress=gr.Progress()):
-        progress(0, desc="Reading the corpus folder")
-
-        def embedded(done: int, total: int) -> None:
-            if total:
-                progress((done, total), desc="Embedding new and changed chunks and sentences",
-                         unit="texts")
-
-        try:
-            report = ingest(self.settings, progress=embedded)
-        except IngestBusy:
-            return render.message_html("Another ingest is running (perhaps `python -m ingest` "
-                                       "in a terminal); try again when it has finished.",
-                                       bad=True), self.documents()
-        except (CorpusError, StoreError, EmbeddingModelError) as exc:
-            return render.message_html(f"Re-ingest failed: {exc}", bad=True), self.documents()
-        self.engine.sync()  # the new index serves from the next question on
-        return render.ingest_html(report), self.documents()
-
-    @friendly
-    def add_files(self, paths: list[str] | None):
-        s = self.settings
-        saved, problems = save_uploads(
-            [Path(p) for p in paths or []], self.corpus, max_bytes=int(s.max_upload_mb * 1e6),
-            max_files=s.max_upload_files, max_corpus_bytes=int(s.max_corpus_mb * 1e6))
-        lines = [str(one) for one in saved]
-        if saved:
-            lines.append("Press “Re-ingest corpus” to index it.")
-        return render.message_html("\n".join(lines + problems), bad=bool(problems)), \
-            self.documents()
-
-    @friendly
     def evaluate(self, path: str | None, progress=gr.Progress()):
         if not path:
-            return render.message_html("Choose a cases file (JSONL or CSV) first.", bad=True), None
+            return render.message_html("Choose a cases file (JSONL or CSV) first.", bad=True), _results(None)
         source = Path(path)
         try:
             cases, errors = read_cases(source)
         except CaseError as exc:
-            return render.message_html(str(exc).replace(str(source), source.name), bad=True), None
+            return render.message_html(str(exc).replace(str(source), source.name), bad=True), _results(None)
         errors = [e.replace(str(source), source.name, 1) for e in errors]
         if not cases:
             message = "\n".join([f"No well-formed case in {source.name}."] + errors)
-            return render.message_html(message, bad=True), None
+            return render.message_html(message, bad=True), _results(None)
         progress(0, desc="Evaluating")
         rows = run_all(self.engine, cases, self.settings.corpus_dir, {},
                        progress=lambda done, total: progress((done, total), desc="Evaluating",
@@ -231,7 +162,7 @@ class Handlers:
         out = _results_folder()
         write_results(out, summary, rows)
         files = [str(out / name) for name in ("results.jsonl", "report.html", "summary.json")]
-        return render.evaluation_html(summary, rows, errors), files
+        return render.evaluation_html(summary, rows, errors), _results(files)
 
     def _sources(self, result: Answer, turn: int) -> str:
         texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
@@ -260,6 +191,12 @@ def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = Fal
     if not isinstance(index, int) or (replies_only and index % 2 == 0):
         return None
     return index // 2 if 0 <= index // 2 < len(turns) else None
+
+
+def _results(files: list[str] | None) -> gr.File:
+    """The results' download list, shown only when there are files: Gradio's empty File
+    carries an `aria-label` on a plain div, which screen readers are not given."""
+    return gr.File(value=files, visible=bool(files))
 
 
 def _results_folder() -> Path:

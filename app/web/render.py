@@ -1,5 +1,6 @@
 """HTML for the chat UI: answers with their markers, source cards, the document
-viewer, ingest summaries and evaluation results.
+viewer, the documents list, per-file results of uploads and ingests, and evaluation
+results.
 
 Every string that comes from a document, a question, a file name or an uploaded
 file goes through `esc` (`html.escape`, and template characters), so markup in the
@@ -158,13 +159,78 @@ def empty_document() -> str:
 
 
 def ingest_html(report) -> str:
-    """An `IngestReport`: its summary, then each failed or skipped file with the reason."""
-    notes = [f"failed {source}: {reason}" for source, reason in report.failed]
-    notes += [f"skipped {source}: {reason}" for source, reason in report.skipped]
-    status = "qa-bad" if report.failed else "qa-ok"
-    done = "Re-ingest finished with failures" if report.failed else "Re-ingest finished"
-    text = "\n".join([report.summary(), *notes])
-    return f'<div class="qa-report"><p class="{status}">{done}</p><pre>{esc(text)}</pre></div>'
+    """An `IngestReport` in plain words: documents and passages, then each document that
+    could not be read or was skipped, with the reason."""
+    kept = report.chunks_updated + report.chunks_unchanged
+    items = [("info", "", f"Documents: {report.files_added} added, {report.files_updated} updated, "
+                          f"{report.files_unchanged} unchanged, {report.files_deleted} removed, "
+                          f"{len(report.failed)} failed."),
+             ("info", "", f"Passages: {report.chunks_added} new, {kept} unchanged, "
+                          f"{report.chunks_deleted} removed; {report.chunks_added + kept} in all.")]
+    if report.rebuilt:
+        items.insert(0, ("info", "", f"The index was rebuilt from scratch ({report.rebuilt})."))
+    items += [("bad", "Failed", f"{source} could not be read: {reason}. An earlier version, "
+                                "if there was one, is still answered from.")
+              for source, reason in report.failed]
+    items += [("wait", "Skipped", f"{source}: {reason}.") for source, reason in report.skipped]
+    failed = len(report.failed)
+    head = "Re-ingest finished" + (f"; {failed} document{'s' * (failed != 1)} could not be read"
+                                   if failed else "") + f" ({report.seconds:.1f} s)"
+    return files_html(head, items)
+
+
+ITEM_KINDS = ("ok", "bad", "wait", "info")  # a line's tone: done, refused or failed, waiting, a note
+
+
+def files_html(head: str, items: list[tuple[str, str, str]]) -> str:
+    """A result per file: `head`, then one line per (kind, tag, text), each coloured and
+    tagged by its own kind (`ITEM_KINDS`), so one failure marks only its own line.
+
+    >>> files_html("1 added", [("ok", "Added", "a.md <b>")]).split("<ul")[1]
+    ' class="qa-items"><li class="qa-item qa-item-ok"><span class="qa-tag">Added</span> a.md &lt;b&gt;</li></ul></div>'
+    """
+    lines = "".join(
+        f'<li class="qa-item qa-item-{kind if kind in ITEM_KINDS else "info"}">'
+        + (f'<span class="qa-tag">{esc(tag)}</span> ' if tag else "") + f"{text_html(text)}</li>"
+        for kind, tag, text in items)
+    return (f'<div class="qa-report" role="status"><p class="qa-head">{esc(head)}</p>'
+            f'<ul class="qa-items">{lines}</ul></div>')
+
+
+DOC_COLUMNS = ("Title", "File", "Passages", "Last indexed", "Status")
+
+
+def documents_html(rows) -> str:
+    """The documents as a table that a narrow screen shows as one card per document
+    (`style.css`). Each row is a `DocRow` (`documents.py`): its file name is a button that
+    opens it (`data-open`), and a Delete button (`data-delete`) removes it; `docs.js`
+    sends both to the server.
+    """
+    if not rows:
+        return ('<div class="qa-docs"><p class="qa-empty">No documents yet: add some above, '
+                "or put files in the corpus folder and press Re-ingest corpus.</p></div>")
+    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in DOC_COLUMNS)
+    body = "".join(_doc_row(r) for r in rows)
+    count = f"{len(rows)} document{'s' * (len(rows) != 1)}"
+    return (f'<div class="qa-docs"><p class="qa-docs-count">{count}</p>'
+            '<table class="qa-doc-table"><caption class="qa-sr-only">Documents in the corpus '
+            f'folder</caption><thead><tr>{head}<th scope="col"><span class="qa-sr-only">'
+            f"Actions</span></th></tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def _doc_row(r) -> str:
+    source = esc(r.source)
+    title = esc(r.title) if r.title else '<span class="qa-untitled">(no title yet)</span>'
+    labels = dict(zip(("passages", "indexed", "status"), DOC_COLUMNS[2:]))
+    return (f'<tr><td class="qa-doc-title">{title}</td>'
+            f'<td class="qa-doc-file"><button type="button" class="qa-link" data-open="{source}">'
+            f"{source}</button></td>"
+            f'<td class="qa-doc-meta" data-label="{labels["passages"]}">{r.passages}</td>'
+            f'<td class="qa-doc-meta" data-label="{labels["indexed"]}">{esc(r.indexed_at) or "–"}</td>'
+            f'<td class="qa-doc-status"><span class="qa-status qa-status-{esc(r.state)}">'
+            f"{esc(r.status)}</span></td>"
+            f'<td class="qa-doc-actions"><button type="button" class="qa-delete" '
+            f'data-delete="{source}" aria-label="Delete {source}">Delete</button></td></tr>')
 
 
 def message_html(message: str, *, bad: bool = False) -> str:

@@ -90,12 +90,17 @@ def test_document_view_highlights_or_says_the_file_is_gone():
     assert "can no longer be read" in document_html("T", "gone.txt", None)
 
 
-def test_ingest_summary_lists_failures_with_reasons():
+def test_ingest_summary_speaks_of_documents_and_passages_and_marks_only_failures():
     report = IngestReport("corpus", files_added=1, files_unchanged=2, chunks_added=3,
-                          chunks_embedded=3, failed=[("bad.pdf", "encrypted PDF <x>")])
+                          chunks_updated=1, chunks_unchanged=40, chunks_embedded=3,
+                          sentences_embedded=10, failed=[("bad.pdf", "encrypted PDF <x>")])
     out = ingest_html(report)
-    assert "1 added, 0 updated, 2 unchanged, 0 deleted, 1 failed" in out
-    assert "bad.pdf: encrypted PDF &lt;x&gt;" in out and "qa-bad" in out
+    assert "Documents: 1 added, 0 updated, 2 unchanged, 0 removed, 1 failed." in out
+    assert "Passages: 3 new, 41 unchanged, 0 removed; 44 in all." in out
+    assert "bad.pdf could not be read: encrypted PDF &lt;x&gt;" in out
+    assert out.count("qa-item-bad") == 1 and "could not be read" in out.split("qa-item-bad")[1]
+    for internal in ("chunk", "vector", "embedded", "sentence"):
+        assert internal not in out.lower()
 
 
 def test_ingest_summary_lists_skipped_files_with_their_reason():
@@ -103,8 +108,9 @@ def test_ingest_summary_lists_skipped_files_with_their_reason():
         ("x.docx", "unsupported file type"),
         ("leak.txt", "symlink pointing outside the corpus folder, not indexed")])
     out = ingest_html(report)
-    assert "skipped x.docx: unsupported file type" in out
-    assert "skipped leak.txt: symlink pointing outside the corpus folder, not indexed" in out
+    assert "Skipped</span> x.docx: unsupported file type." in out
+    assert "leak.txt: symlink pointing outside the corpus folder, not indexed" in out
+    assert "qa-item-bad" not in out
 
 
 def test_evaluation_summary_lists_failing_cases_and_malformed_lines():

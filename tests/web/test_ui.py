@@ -102,10 +102,11 @@ def test_too_long_question_gets_a_clear_message(client, ui_app):
 
 def test_reingest_adds_a_file_and_answers_from_it_at_once(client, ui_app):
     (ui_app.settings.corpus_dir / "lithium.md").write_text(NEW_DOC, encoding="utf-8")
-    summary, table = client.predict(api_name="/reingest")
-    assert "Re-ingest finished" in summary and "1 added, 0 updated, 3 unchanged" in summary
-    rows = {row[1]: row for row in table["data"]}
-    assert rows["lithium.md"][4] == "indexed" and rows["lithium.md"][0] == "Lithium and sleep"
+    summary, listing = client.predict(api_name="/reingest")
+    assert "Re-ingest finished" in summary and "Documents: 1 added, 0 updated, 3 unchanged" in summary
+    assert 'data-open="lithium.md"' in listing
+    rows = {row["source"]: row for row in client.predict(api_name="/documents")}
+    assert rows["lithium.md"]["status"] == "indexed" and rows["lithium.md"]["title"] == "Lithium and sleep"
     _, sources, reply = ask(client, "How much does lithium lengthen the zebrafish retina's "
                                     "circadian period?")
     assert "qa-answer" in reply and "forty minutes" in reply and "lithium.md, line 3" in sources
@@ -138,12 +139,16 @@ def test_upload_keeps_supported_files_under_safe_names(client, ui_app, tmp_path)
     good.write_text("# Notes\n\nA short note about tryptophan.\n", encoding="utf-8")
     bad = tmp_path / "tool.exe"
     bad.write_bytes(b"MZ\x00\x00")
-    summary, _ = client.predict([handle_file(str(good))], api_name="/upload")
-    assert "Added Field-notes-v2.md to the corpus folder." in summary
+    summary, listing, widget = client.predict([handle_file(str(good))], api_name="/upload")
+    assert "Field-notes-v2.md: indexed, 1 passage" in summary and widget is None
     assert (ui_app.settings.corpus_dir / "Field-notes-v2.md").read_text().startswith("# Notes")
+    assert 'data-delete="Field-notes-v2.md"' in listing
     with pytest.raises(AppError, match="Invalid file type"):
         client.predict([handle_file(str(bad))], api_name="/upload")
     assert not list(ui_app.settings.corpus_dir.glob("*.exe"))
+    assert "Deleted" in client.predict("Field-notes-v2.md", api_name="/delete")
+    assert not (ui_app.settings.corpus_dir / "Field-notes-v2.md").exists()
+    assert "nothing was deleted" in client.predict("../lithium.md", api_name="/delete")
 
 
 def test_evaluate_runs_a_cases_file_and_offers_the_results(client, tmp_path):
