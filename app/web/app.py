@@ -96,8 +96,10 @@ def _documents_tab(docs: Documents, settings: Settings) -> gr.HTML:
     gr.Markdown("The documents the assistant answers from. A file added here is checked, "
                 f"added and indexed in one step ({kinds}; up to {settings.max_upload_mb:g} MB "
                 "each); questions keep being answered meanwhile.")
-    upload = gr.File(label="Add and index documents", file_count="multiple",
-                     file_types=sorted(SUPPORTED_SUFFIXES), elem_id="upload", height=150)
+    # no file_types: Gradio would refuse a whole upload for one file of another type; each
+    # file is checked on its own instead, and a wrong type refused with the types that work
+    upload = gr.File(label="Add and index documents", file_count="multiple", elem_id="upload",
+                     height=180)
     summary = gr.HTML("", elem_id="ingest-summary")
     with gr.Row(equal_height=True, elem_id="docs-head"):
         gr.Markdown("### In the corpus folder", elem_id="docs-title")

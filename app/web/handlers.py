@@ -193,10 +193,10 @@ def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = Fal
     return index // 2 if 0 <= index // 2 < len(turns) else None
 
 
-def _results(files: list[str] | None) -> gr.File:
+def _results(files: list[str] | None) -> dict:
     """The results' download list, shown only when there are files: Gradio's empty File
     carries an `aria-label` on a plain div, which screen readers are not given."""
-    return gr.File(value=files, visible=bool(files))
+    return gr.update(value=files, visible=bool(files))
 
 
 def _results_folder() -> Path:

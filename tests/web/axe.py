@@ -24,6 +24,7 @@ def violations(page, impact=("serious", "critical"), *, context: str | None = No
     unknown = set(impact) - set(IMPACTS)
     if unknown:
         raise ValueError(f"unknown impact {sorted(unknown)}; use some of {IMPACTS}")
+    settle(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SCRIPT)
     found = page.evaluate(
@@ -34,6 +35,14 @@ def violations(page, impact=("serious", "critical"), *, context: str | None = No
              "nodes": [{"target": n["target"], "summary": n.get("failureSummary", "")}
                        for n in v["nodes"]]}
             for v in found if v["impact"] in impact]
+
+
+def settle(page, *, timeout: float = 60_000) -> None:
+    """Wait until no Gradio output is pending (its progress text and timer are gone) and
+    the fade after it has ended: axe would otherwise judge half-faded text."""
+    page.wait_for_function("() => !document.querySelector('.progress-text, .eta-bar, "
+                           ".wrap.pending, .generating')", timeout=timeout)
+    page.wait_for_timeout(400)
 
 
 def describe(found: list[dict]) -> str:

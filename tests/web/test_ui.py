@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
 from gradio_client.utils import QueueError
 
 from app.evaluation.cases import read_cases
@@ -143,11 +142,16 @@ def test_upload_keeps_supported_files_under_safe_names(client, ui_app, tmp_path)
     assert "Field-notes-v2.md: indexed, 1 passage" in summary and widget is None
     assert (ui_app.settings.corpus_dir / "Field-notes-v2.md").read_text().startswith("# Notes")
     assert 'data-delete="Field-notes-v2.md"' in listing
-    with pytest.raises(AppError, match="Invalid file type"):
-        client.predict([handle_file(str(bad))], api_name="/upload")
+    more = tmp_path / "more.txt"
+    more.write_text("Another short note about tryptophan.\n", encoding="utf-8")
+    summary, _, _ = client.predict([handle_file(str(bad)), handle_file(str(more))],
+                                   api_name="/upload")  # one bad file blocks nothing else
+    assert "Refused</span> tool.exe: unsupported file type" in summary
+    assert "Added</span> more.txt: indexed" in summary
     assert not list(ui_app.settings.corpus_dir.glob("*.exe"))
-    assert "Deleted" in client.predict("Field-notes-v2.md", api_name="/delete")
-    assert not (ui_app.settings.corpus_dir / "Field-notes-v2.md").exists()
+    for name in ("Field-notes-v2.md", "more.txt"):
+        assert "Deleted" in client.predict(name, api_name="/delete")
+        assert not (ui_app.settings.corpus_dir / name).exists()
     assert "nothing was deleted" in client.predict("../lithium.md", api_name="/delete")
 
 
