@@ -49,7 +49,8 @@ def build(engine: Engine, settings: Settings) -> gr.Blocks:
                 _evaluate_tab(ui)
             with gr.Tab("About", id="about"):
                 gr.Markdown(ABOUT)
-        docs_tab.select(docs.listing, None, [listing], api_visibility="private")
+        docs_tab.select(docs.listing, None, [listing], api_name="show_documents",
+                        api_visibility="private")
     demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=1)
     return demo
 
@@ -111,9 +112,10 @@ def _documents_tab(docs: Documents, settings: Settings) -> gr.HTML:
                    concurrency_limit=1, concurrency_id="ingest")
     upload.upload(docs.add_and_index, [upload], [summary, listing, upload], api_name="upload",
                   concurrency_limit=1, concurrency_id="ingest")
-    listing.open_doc(docs.open, None, [viewer], api_visibility="private")
-    listing.remove_doc(docs.delete, None, [summary, listing, viewer], api_visibility="private",
-                       concurrency_limit=1, concurrency_id="ingest")
+    # the page's own events get names of their own, so the public "delete" stays "delete"
+    listing.open_doc(docs.open, None, [viewer], api_name="open_doc", api_visibility="private")
+    listing.remove_doc(docs.delete, None, [summary, listing, viewer], api_name="remove_doc",
+                       api_visibility="private", concurrency_limit=1, concurrency_id="ingest")
     gr.api(docs.delete_source, api_name="delete", concurrency_limit=1, concurrency_id="ingest")
     gr.api(docs.table, api_name="documents")
     return listing
@@ -126,8 +128,9 @@ def _evaluate_tab(ui: Handlers) -> None:
         cases = gr.File(label="Cases file", file_types=[".jsonl", ".json", ".csv"],
                         elem_id="cases", height=120)
         run = gr.Button("Run evaluation", elem_id="run-eval", variant="primary", scale=0)
+    # hidden by style.css while empty: Gradio's empty File is a plain div with an aria-label
     results = gr.File(label="Results", file_count="multiple", interactive=False,
-                      elem_id="eval-files", visible=False)  # shown once there are results
+                      elem_id="eval-files")
     summary = gr.HTML("", elem_id="eval-summary")
     run.click(ui.evaluate, [cases], [summary, results], api_name="evaluate",
               concurrency_limit=1, concurrency_id="evaluate")

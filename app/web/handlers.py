@@ -144,16 +144,16 @@ class Handlers:
     @friendly
     def evaluate(self, path: str | None, progress=gr.Progress()):
         if not path:
-            return render.message_html("Choose a cases file (JSONL or CSV) first.", bad=True), _results(None)
+            return render.message_html("Choose a cases file (JSONL or CSV) first.", bad=True), None
         source = Path(path)
         try:
             cases, errors = read_cases(source)
         except CaseError as exc:
-            return render.message_html(str(exc).replace(str(source), source.name), bad=True), _results(None)
+            return render.message_html(str(exc).replace(str(source), source.name), bad=True), None
         errors = [e.replace(str(source), source.name, 1) for e in errors]
         if not cases:
             message = "\n".join([f"No well-formed case in {source.name}."] + errors)
-            return render.message_html(message, bad=True), _results(None)
+            return render.message_html(message, bad=True), None
         progress(0, desc="Evaluating")
         rows = run_all(self.engine, cases, self.settings.corpus_dir, {},
                        progress=lambda done, total: progress((done, total), desc="Evaluating",
@@ -162,7 +162,7 @@ class Handlers:
         out = _results_folder()
         write_results(out, summary, rows)
         files = [str(out / name) for name in ("results.jsonl", "report.html", "summary.json")]
-        return render.evaluation_html(summary, rows, errors), _results(files)
+        return render.evaluation_html(summary, rows, errors), files
 
     def _sources(self, result: Answer, turn: int) -> str:
         texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
@@ -191,12 +191,6 @@ def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = Fal
     if not isinstance(index, int) or (replies_only and index % 2 == 0):
         return None
     return index // 2 if 0 <= index // 2 < len(turns) else None
-
-
-def _results(files: list[str] | None) -> dict:
-    """The results' download list, shown only when there are files: Gradio's empty File
-    carries an `aria-label` on a plain div, which screen readers are not given."""
-    return gr.update(value=files, visible=bool(files))
 
 
 def _results_folder() -> Path:

@@ -230,6 +230,12 @@ def handlers(ui_app, **changes):
     return Handlers(ui_app.engine, ui_app.settings.model_copy(update=changes))
 
 
+def documents(ui_app):
+    from app.web.documents import Documents
+
+    return Documents(ui_app.engine, ui_app.settings)
+
+
 def test_votes_on_any_reply_are_saved_with_their_history(ui_app, tmp_path):
     import gradio as gr
 
@@ -259,13 +265,12 @@ def test_documents_are_opened_only_from_inside_the_corpus(ui_app, tmp_path):
     outside = tmp_path / "outside.txt"
     outside.write_text("secret")
     (corpus / "link.txt").symlink_to(outside)
-    ui = handlers(ui_app)
-    select = lambda source: gr.SelectData(None, {"index": [0, 1], "value": source,
-                                                 "row_value": ["", source]})
+    docs = documents(ui_app)
+    select = lambda source: gr.EventData(None, {"source": source})
     for source in ("../data/feedback.jsonl", str(outside), ".hidden.md", "tool.sh",
-                   "link.txt", "/etc/passwd", ""):
-        assert ui.open_document(select(source)) == "", source
-    assert "Serotonin Syndrome" in ui.open_document(select(SEROTONIN))
+                   "link.txt", "/etc/passwd", "", None):
+        assert docs.open(select(source)) == "", source
+    assert "Serotonin Syndrome" in docs.open(select(SEROTONIN))
 
 
 def test_questions_and_declines_are_answered_during_a_reingest(ui_app):
@@ -275,7 +280,7 @@ def test_questions_and_declines_are_answered_during_a_reingest(ui_app):
                         f"river {i}, recorded by observers over {i} seasons." for i in range(600))
     (corpus / "capybaras.txt").write_text(body, encoding="utf-8")
     outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault("ingest", ui.reingest(
+    thread = threading.Thread(target=lambda: outcome.setdefault("ingest", documents(ui_app).reingest(
         progress=lambda *a, **k: None)))
     thread.start()
     replies = []
