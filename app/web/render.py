@@ -191,7 +191,8 @@ def _card(c: Citation, passage: tuple[str, int] | None, text: str | None, turn: 
     return (f'<div class="qa-card" id="{where}-{turn}-{c.n}"><div class="qa-card-head">'
             f'<span class="qa-n">[{c.n}]</span><span class="qa-title">{esc(c.title)}'
             f'{_section(c)}</span></div><div class="qa-where">{esc(c.source)}, '
-            f'{c.location(text)}</div><pre class="qa-passage">{body}</pre>'
+            f'{c.location(text)}</div><pre class="qa-passage" tabindex="0" role="region" '
+            f'aria-label="Passage of source {c.n}">{body}</pre>'
             f'<button type="button" class="qa-open" data-turn="{turn}" data-cite="{c.n}">'
             "Open in document</button></div>")
 

@@ -8,8 +8,19 @@ element.addEventListener('click', (event) => {
 // On a phone (the side panel sits far below the chat) it unfolds the reply's own sources
 // and scrolls to the card there instead; "Open in document" on that card opens the file.
 const PHONE = window.matchMedia('(max-width: 700px)');
+// subtle: by boxes, not offsetTop: inside the chat a <pre> is itself the offset parent
+const showQuotes = (box) => box.querySelectorAll('.qa-passage mark').forEach((hit) => {
+  const passage = hit.parentElement;
+  passage.scrollTop += hit.getBoundingClientRect().top - passage.getBoundingClientRect().top - 16;
+});
 if (!window.qaMarkerClicks) {
   window.qaMarkerClicks = true;
+  // a reply's own sources, unfolded: each passage scrolled to its quote
+  document.addEventListener('toggle', (event) => {
+    if (event.target.matches && event.target.matches('details.qa-inline') && event.target.open) {
+      showQuotes(event.target);
+    }
+  }, true);
   document.addEventListener('click', (event) => {
     const open = event.target.closest('#chat .qa-inline [data-cite]');
     if (open) {
@@ -25,6 +36,7 @@ if (!window.qaMarkerClicks) {
     const folded = link.closest('.qa-msg') && link.closest('.qa-msg').querySelector('details.qa-inline');
     if (PHONE.matches && folded) {
       folded.open = true;
+      showQuotes(folded);
       const card = folded.querySelector(`#qa-inline-${found[1]}-${found[2]}`);
       if (card) {
         card.classList.add('qa-card-flash');
@@ -38,7 +50,4 @@ if (!window.qaMarkerClicks) {
     trigger('cite', {turn: Number(found[1]), n: Number(found[2])});
   }, true);
 }
-const reveal = () => element.querySelectorAll('.qa-passage mark').forEach((hit) => {
-  hit.parentElement.scrollTop = hit.offsetTop - hit.parentElement.offsetTop - 16;
-});
-watch('value', reveal);
+watch('value', () => showQuotes(element));

@@ -147,6 +147,7 @@ function draw() {
       if (remove.dataset.sure !== 'yes') {  // a second click deletes
         remove.dataset.sure = 'yes';
         remove.textContent = 'Really delete?';
+        remove.setAttribute('aria-label', `Really delete “${saved.title}”?`);
         return;
       }
       const rest = readAll();
