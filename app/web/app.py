@@ -1,10 +1,13 @@
 """The chat UI's page: a Gradio Blocks app over one `Engine`, in four tabs.
 
 - Chat: questions with their history (follow-ups work). A reply shows its `[n]`
-  markers; declines and refusals carry a label with the reason. The sources
-  panel shows each citation's passage with the quote marked, and "Open in
-  document" shows the whole file with the quote highlighted and scrolled to.
-  Thumbs save the exchange to the feedback file as an eval case (`feedback.py`).
+  markers, a copy button and its own folded sources (the phone layout's); declines
+  and refusals carry a label in plain words, a decline its suggested questions as
+  buttons. The sources panel shows each citation's passage with the quote marked,
+  and "Open in document" shows the whole file with the quote highlighted and
+  scrolled to. Thumbs save the exchange to the feedback file as an eval case
+  (`feedback.py`). Conversations are kept in the browser's own storage
+  (`static/conversations.js`): reopened after a reload, renamed, deleted, exported.
 - Documents: the files in the corpus folder and the index, as a table (cards on a
   phone) with each one's status; uploads checked, added and indexed in one step;
   re-ingest; reading and deleting a document (`documents.py`, `uploads.py`).
@@ -25,7 +28,7 @@ import gradio as gr
 from app.engine import Engine
 from app.settings import Settings
 from app.web import render
-from app.web.assets import ABOUT, CITE_JS, DOCS_JS, REVEAL_JS, SCROLL_JS
+from app.web.assets import ABOUT, CHAT_JS, CITE_JS, CONVERSATIONS_JS, DOCS_JS, REVEAL_JS, SCROLL_JS
 from app.web.documents import Documents
 from app.web.handlers import Handlers
 from ingest.load import SUPPORTED_SUFFIXES
@@ -58,19 +61,22 @@ def build(engine: Engine, settings: Settings) -> gr.Blocks:
 def _chat_tab(ui: Handlers, turns: gr.State, shown: gr.State, settings: Settings) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            chat = gr.Chatbot(elem_id="chat", show_label=False, height=560,
-                              render_markdown=False, feedback_options=("Like", "Dislike"),
-                              buttons=["copy"], placeholder="Ask about the documents below.")
+            # subtle: Gradio's sanitizer would strip the markers' aria-* attributes; every
+            # string in a message is escaped by render.py instead (tests/web/test_render.py)
+            chat = gr.Chatbot(elem_id="chat", show_label=False, height=560, render_markdown=False,
+                              sanitize_html=False, feedback_options=("Like", "Dislike"),
+                              buttons=[], placeholder="Ask about the documents below.")
             with gr.Row():
-                box = gr.Textbox(elem_id="box", show_label=False, scale=5, lines=1,
-                                 placeholder="Ask a question about the documents…")
+                box = gr.Textbox(elem_id="box", label="Question", show_label=False, scale=5,
+                                 lines=1, placeholder="Ask a question about the documents…")
                 ask = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=80)
             with gr.Row():
                 new = gr.Button("New conversation", size="sm", elem_id="new", scale=0)
                 vote_note = gr.Markdown("", elem_id="vote-note")
-            examples = ui.engine_examples()
-            if examples:
-                gr.Examples([[q] for q in examples], inputs=[box], label="Try asking")
+            examples = gr.HTML(render.examples_html(ui.engine_examples()), elem_id="examples",
+                               js_on_load=CHAT_JS)
+            saved = gr.HTML(None, html_template='<div class="qa-convs"></div>', elem_id="conversations",
+                            js_on_load=CONVERSATIONS_JS)
         with gr.Column(scale=2):
             with gr.Tabs() as side:
                 with gr.Tab("Sources", id="sources"):
@@ -80,12 +86,16 @@ def _chat_tab(ui: Handlers, turns: gr.State, shown: gr.State, settings: Settings
                     viewer = gr.HTML(render.empty_document(), elem_id="viewer",
                                      js_on_load=SCROLL_JS, max_height=620)
     outputs = [chat, turns, shown, box, sources, viewer, side]
+    keep = dict(fn=ui.record, inputs=[turns], outputs=[saved], api_visibility="private")
     box.submit(ui.respond, [box, chat, turns], outputs, api_name="ask",
-               concurrency_limit=settings.ui_concurrency, concurrency_id="answer")
+               concurrency_limit=settings.ui_concurrency, concurrency_id="answer").then(**keep)
     ask.click(ui.respond, [box, chat, turns], outputs, api_visibility="private",
-              concurrency_limit=settings.ui_concurrency, concurrency_id="answer")
-    new.click(ui.reset, None, outputs, api_visibility="private")
-    chat.clear(ui.reset, None, outputs, api_visibility="private")
+              concurrency_limit=settings.ui_concurrency, concurrency_id="answer").then(**keep)
+    examples.ask(ui.ask, [chat, turns], outputs, api_visibility="private",
+                 concurrency_limit=settings.ui_concurrency, concurrency_id="answer").then(**keep)
+    new.click(ui.reset, None, outputs, api_visibility="private").then(**keep)
+    chat.clear(ui.reset, None, outputs, api_visibility="private").then(**keep)
+    saved.restore(ui.restore, None, outputs, api_visibility="private")
     chat.like(ui.vote, [turns], [vote_note], api_visibility="private")
     chat.select(ui.show_turn, [turns], [sources, shown, side], api_visibility="private")
     sources.cite(ui.open_citation, [turns, shown], [viewer, side, sources, shown],

@@ -27,7 +27,8 @@ from app.engine import Answer, Engine
 from app.evaluation import read_cases, run_all, summarize, write_results
 from app.schemas import bounded_history
 from app.settings import Settings
-from app.web import logs, render, runtime
+from app.web import conversation, logs, render, runtime
+from app.web.export import reply_text
 from app.web.feedback import feedback_case, record_vote, reply_id
 from ingest.corpus import source_text
 from ingest.errors import CaseError, StoreError
@@ -79,17 +80,53 @@ class Handlers:
         chat, turns = list(chat or [])[:2 * kept], list(turns or [])[:kept]
         message = message or ""
         result = self.engine.answer(message, _conversation(turns))
-        shown = message
+        shown, box = message, ""
         if result.reason in NOT_A_QUESTION:
             # declined unread: neither its text nor a copy of it stays in the session
             shown = logs.clip(message, SHOWN_CHARS)
             result = replace(result, question="")
+            box = message if result.reason == "too_long" else ""  # to shorten in place
         chat += [{"role": "user", "content": render.text_html(shown)},
-                 {"role": "assistant", "content": _reply(result, len(turns))}]
+                 {"role": "assistant", "content": self._reply(result, len(turns))}]
         turns.append(result)
         k = len(turns) - 1
-        return (chat, turns, k, "", self._sources(result, k), render.empty_document(),
+        return (chat, turns, k, box, self._sources(result, k), render.empty_document(),
                 gr.Tabs(selected="sources"))
+
+    def ask(self, chat: list, turns: list[Answer], evt: gr.EventData):
+        """A suggested or example question, clicked: asked at once."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        question = data.get("question")
+        if not isinstance(question, str) or not question.strip():
+            return (gr.update(),) * 7
+        return self.respond(question, chat, turns)
+
+    @friendly
+    def record(self, turns: list[Answer]) -> dict:
+        """The conversation as the browser stores it (`conversation.record`)."""
+        texts: dict[str, str | None] = {}
+        for t in turns or []:
+            texts |= self._texts(t)
+        return conversation.record(turns or [], texts, max_chars=self.settings.max_question_chars)
+
+    @friendly
+    def restore(self, evt: gr.EventData):
+        """A conversation the browser kept, reopened: its chat and turns, the last reply's
+        sources shown."""
+        data = evt._data if isinstance(evt._data, dict) else {}
+        try:
+            turns = conversation.restore(data.get("record"))
+        except ValueError:
+            raise gr.Error("That saved conversation could not be read; it may have been "
+                           "saved by another version.", print_exception=False) from None
+        chat = []
+        for k, t in enumerate(turns):
+            asked = t.question if t.question or t.reason not in NOT_A_QUESTION else "(not kept)"
+            chat += [{"role": "user", "content": render.text_html(asked)},
+                     {"role": "assistant", "content": self._reply(t, k)}]
+        k = len(turns) - 1
+        sources = self._sources(turns[k], k) if turns else render.sources_html(None, {})
+        return (chat, turns, k, "", sources, render.empty_document(), gr.Tabs(selected="sources"))
 
     def reset(self):
         return ([], [], -1, "", render.sources_html(None, {}), render.empty_document(),
@@ -111,10 +148,8 @@ class Handlers:
         except OSError as exc:
             raise gr.Error(f"Could not save the vote: {exc.strerror or exc}",
                            print_exception=False) from None
-        vote = "helpful" if evt.liked else "not helpful"
-        again = " (in place of your earlier vote on this reply)" if replaced else ""
-        return (f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case "
-                f"`{case['id']}`{again}.")
+        again = " Your earlier vote on this reply is replaced." if replaced else ""
+        return f"Thanks, saved.{again}"
 
     @friendly
     def show_turn(self, turns: list[Answer], evt: gr.SelectData):
@@ -165,8 +200,15 @@ class Handlers:
         return render.evaluation_html(summary, rows, errors), files
 
     def _sources(self, result: Answer, turn: int) -> str:
-        texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
-        return render.sources_html(result, texts, turn=turn)
+        return render.sources_html(result, self._texts(result), turn=turn)
+
+    def _reply(self, result: Answer, turn: int) -> str:
+        texts = self._texts(result)
+        return render.answer_html(result, turn=turn, texts=texts, plain=reply_text(result, texts))
+
+    def _texts(self, result: Answer) -> dict[str, str | None]:
+        """The texts of the files a reply cites (not PDFs: a page needs no text)."""
+        return {c.source: self._text(c.source) for c in result.citations if c.page is None}
 
     def _text(self, source: str) -> str | None:
         return source_text(self.corpus, source)
@@ -179,10 +221,6 @@ def _conversation(turns: list[Answer]) -> list[dict]:
         history += [{"role": "user", "content": t.question},
                     {"role": "assistant", "content": t.text}]
     return history
-
-
-def _reply(result: Answer, turn: int) -> str:
-    return render.answer_html(result, turn=turn)
 
 
 def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = False) -> int | None:

@@ -1,17 +1,19 @@
-"""HTML for the chat UI: answers with their markers, source cards, the document
-viewer, the documents list, per-file results of uploads and ingests, and evaluation
-results.
+"""HTML for the chat UI: answers with their markers and their own sources, source
+cards, suggested questions, the document viewer, the documents list, per-file results
+of uploads and ingests, and evaluation results.
 
 Every string that comes from a document, a question, a file name or an uploaded
 file goes through `esc` (`html.escape`, and template characters), so markup in the
-corpus or in a question shows as text and the browser fetches nothing for it. This
-module builds strings and reads no file (the classes' style is `static/style.css`);
-`handlers.py` decides what to show when.
+corpus or in a question shows as text and the browser fetches nothing for it. That
+is the chat's only guard against markup: Gradio's own sanitizer is off for the chat
+(`app.py`), because it strips the `aria-*` attributes the markers need. This module
+builds strings and reads no file (the classes' style is `static/style.css`, the
+buttons' behaviour `static/chat.js`); `handlers.py` decides what to show when.
 
     >>> from app.engine import AnswerSentence
     >>> reply = Answer("q", Decision.ANSWER, sentences=[AnswerSentence("Serotonin rises.", (1,))])
-    >>> answer_html(reply, turn=0)
-    '<div class="qa-msg qa-answer">Serotonin rises. <a class="qa-marker" href="#qa-source-0-1">[1]</a></div>'
+    >>> marker(reply, 1, turn=0, i=0)
+    '<a class="qa-marker" href="#qa-source-0-1" aria-label="Source 1">[1]</a>'
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from app.evaluation.report import SHOWN, failed, fmt
 from ingest.chunk import SECTION_SEPARATOR
 
 CONTEXT_CHARS = 160  # passage shown on each side of a quote in a source card
+TIP_CHARS = 220  # of a quote, previewed over its marker
 
-# Labels shown above declines and refusals, by `Answer.reason`.
+# What a decline's label says, by `Answer.reason`, in plain words.
 REASONS = {
     "not_covered": "the documents don't answer this",
     "empty_index": "no documents are indexed yet",
@@ -33,6 +36,7 @@ REASONS = {
     "too_long": "question too long",
     "language": "a language the bot does not read",
 }
+CRISIS = "crisis"  # the reason of the crisis reply; every other refusal is about dosing
 
 
 def esc(text: str) -> str:
@@ -54,25 +58,102 @@ def text_html(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-def answer_html(result: Answer, *, turn: int) -> str:
-    """An assistant message: the answer with markers linked to the source cards of its
-    `turn` (the UI opens the document on a click), or a labelled decline or refusal."""
-    decision, reason, text = result.decision.value, result.reason, result.message
-    body = " ".join(esc(s.text) + " " + "".join(
-        f'<a class="qa-marker" href="#qa-source-{turn}-{n}">[{n}]</a>' for n in s.citations)
-        for s in result.sentences)
-    note = f'<div class="qa-note">{esc(result.note)}</div>' if result.note else ""
+def label(result: Answer) -> str:
+    """What kind of reply it is, in plain words ("" for an answer); the rule that
+    decided is not in it (`answer_html` keeps that in a details toggle).
+
+    >>> label(Answer("q", Decision.REFUSE, "No.", reason="personal_dose"))
+    'Refused: Personal dosing'
+    >>> label(Answer("q", Decision.REFUSE, "…", reason="crisis"))
+    'Crisis: you are not alone'
+    """
     if result.decision == Decision.ANSWER:
-        return f'<div class="qa-msg qa-answer">{body}{note}</div>'
-    if reason == "crisis":
-        label = "Support: you are not alone"
-    elif decision == Decision.REFUSE.value:
-        label = f"Refused: personal dosing advice · rule {esc(reason)}"
-    else:
-        label = "Declined: " + esc(REASONS.get(reason, reason))
-    facts = f'<div class="qa-facts">{body}</div>' if body else ""
-    return (f'<div class="qa-msg qa-{decision}"><span class="qa-label qa-label-{decision}">'
-            f"{label}</span><br>{text_html(text)}{facts}</div>")
+        return ""
+    if result.reason == CRISIS:
+        return "Crisis: you are not alone"
+    if result.decision == Decision.REFUSE:
+        return "Refused: Personal dosing"
+    return "Declined: " + REASONS.get(result.reason, "the documents don't answer this")
+
+
+def answer_html(result: Answer, *, turn: int, texts: dict[str, str | None] | None = None,
+                plain: str = "") -> str:
+    """An assistant message: the answer with markers (each named "Source n: title", its
+    quote previewed on hover and focus) linked to the source cards of its `turn`, or a
+    labelled decline or refusal with its suggested questions as buttons; then a copy
+    button (copying `plain`), and the reply's own sources, folded (the phone layout
+    shows them; the desktop has the side panel). `texts` maps a source to its file's
+    text, for line numbers."""
+    decision = result.decision.value
+    body = " ".join(esc(s.text) + " " + "".join(marker(result, n, turn=turn, i=i * 10 + j)
+                                                 for j, n in enumerate(s.citations))
+                    for i, s in enumerate(result.sentences))
+    note = f'<div class="qa-note">{esc(result.note)}</div>' if result.note else ""
+    tools = _tools(result, turn, texts or {}, plain)
+    if result.decision == Decision.ANSWER:
+        return f'<div class="qa-msg qa-answer"><p class="qa-body">{body}</p>{note}{tools}</div>'
+    kind = "crisis" if result.reason == CRISIS else decision
+    facts = f'<p class="qa-facts">{body}</p>' if body else ""
+    why = (f'<details class="qa-why"><summary>Details</summary>{_why(result)}</details>'
+           if result.reason else "")
+    return (f'<div class="qa-msg qa-{decision}"><span class="qa-label qa-label-{kind}">'
+            f"{esc(label(result))}</span><p>{text_html(result.message)}</p>"
+            f"{suggestions_html(result.suggestions)}{facts}{why}{tools}</div>")
+
+
+def marker(result: Answer, n: int, *, turn: int, i: int) -> str:
+    """The link `[n]` of one citation: named for screen readers, its quote as a tooltip.
+    `i` tells apart the markers of one citation in a reply (tooltip ids)."""
+    c = next((c for c in result.citations if c.n == n), None)
+    if c is None:
+        return f'<a class="qa-marker" href="#qa-source-{turn}-{n}" aria-label="Source {n}">[{n}]</a>'
+    tip = f"qa-tip-{turn}-{n}-{i}"
+    quote = " ".join(c.quote.split())
+    quote = quote if len(quote) <= TIP_CHARS else quote[:TIP_CHARS].rsplit(" ", 1)[0] + " …"
+    return (f'<a class="qa-marker" href="#qa-source-{turn}-{n}" aria-label="Source {n}: '
+            f'{esc(c.title)}" aria-describedby="{tip}">[{n}]<span class="qa-tip" role="tooltip" '
+            f'id="{tip}">“{esc(quote)}”</span></a>')
+
+
+def suggestions_html(questions: list[str], *, heading: str = "You could ask, for example:") -> str:
+    """Questions as buttons that send themselves (`static/chat.js`); "" for none.
+
+    >>> suggestions_html(["Is <it> safe?"], heading="Try asking")[:68]
+    '<div class="qa-asks"><p>Try asking</p><ul><li><button type="button" '
+    >>> suggestions_html(["Is <it> safe?"], heading="Try asking")[68:]
+    'class="qa-suggest">Is &lt;it&gt; safe?</button></li></ul></div>'
+    """
+    if not questions:
+        return ""
+    items = "".join(f'<li><button type="button" class="qa-suggest">{esc(q)}</button></li>'
+                    for q in questions)
+    return f'<div class="qa-asks"><p>{esc(heading)}</p><ul>{items}</ul></div>'
+
+
+def examples_html(questions: list[str]) -> str:
+    """The example questions under the chat, for a first visit."""
+    return f'<div class="qa-examples">{suggestions_html(questions, heading="Try asking")}</div>'
+
+
+def _why(result: Answer) -> str:
+    what = "Rule" if result.decision == Decision.REFUSE else "Reason"
+    return f'<p>{what}: <code>{esc(result.reason)}</code></p>'
+
+
+def _tools(result: Answer, turn: int, texts: dict[str, str | None], plain: str) -> str:
+    """The copy button and the reply's own folded sources; the plain text it copies sits
+    hidden beside them."""
+    copy = ('<button type="button" class="qa-copy" aria-label="Copy this reply with its sources">'
+            "Copy</button>")
+    inline = ""
+    if result.citations:
+        cards = "".join(_card(c, _passage(result, c), texts.get(c.source), turn, inline=True)
+                        for c in result.citations)
+        count = len(result.citations)
+        inline = (f'<details class="qa-inline"><summary>Sources ({count})</summary>{cards}'
+                  "</details>")
+    hidden = f'<pre class="qa-plain" hidden>{esc(plain)}</pre>' if plain else ""
+    return f'<div class="qa-tools">{copy}</div>{inline}{hidden}'
 
 
 def highlighted(text: str, start: int, end: int) -> str:
@@ -98,18 +179,23 @@ def sources_html(result: Answer | None, texts: dict[str, str | None], *, turn: i
     return '<div class="qa-sources"><h3>Sources</h3>' + "".join(cards) + "</div>"
 
 
-def _card(c: Citation, passage: tuple[str, int] | None, text: str | None, turn: int) -> str:
+def _card(c: Citation, passage: tuple[str, int] | None, text: str | None, turn: int, *,
+          inline: bool = False) -> str:
+    """One source card; `inline` for the copy under a reply (its own id, so a marker can
+    scroll to it there)."""
     if passage is None:
         body = f'<mark class="qa-hit">{esc(c.quote)}</mark>'
     else:
         context, offset = passage
         body = around(context, c.start - offset, c.end - offset)
-    return (f'<div class="qa-card" id="qa-source-{turn}-{c.n}"><div class="qa-card-head">'
+    where = "qa-inline" if inline else "qa-source"
+    return (f'<div class="qa-card" id="{where}-{turn}-{c.n}"><div class="qa-card-head">'
             f'<span class="qa-n">[{c.n}]</span><span class="qa-title">{esc(c.title)}'
             f'{_section(c)}</span></div><div class="qa-where">{esc(c.source)}, '
-            f'{c.location(text)}</div><pre class="qa-passage">{body}</pre>'
-            f'<button class="qa-open" data-turn="{turn}" data-cite="{c.n}">Open in document'
-            "</button></div>")
+            f'{c.location(text)}</div><pre class="qa-passage" tabindex="0" role="region" '
+            f'aria-label="Passage of source {c.n}">{body}</pre>'
+            f'<button type="button" class="qa-open" data-turn="{turn}" data-cite="{c.n}">'
+            "Open in document</button></div>")
 
 
 def _section(c: Citation) -> str:

@@ -1,13 +1,21 @@
-"""axe-core, the accessibility checker, run inside a Playwright page.
+"""axe-core, the accessibility checker, run inside a Playwright page, for the browser
+tests of every tab.
 
 The script comes from the `axe-playwright-python` package on PyPI, which bundles
-`axe.min.js` (so a fresh machine gets it from `pip install -e '.[test]'`, no download at
-test time). It is evaluated through the DevTools protocol, which the page's
-Content-Security-Policy does not govern. This module only reports what axe finds; it
-decides nothing about which rules matter beyond the impact filter, and it does not
-check what axe cannot (reading order, whether a label makes sense).
+`axe.min.js` (a test extra, so a fresh machine gets it from `pip install -e '.[test]'`;
+nothing is fetched while the tests run). It is evaluated through the DevTools protocol,
+which the page's Content-Security-Policy does not govern. This module only reports what
+axe finds; it decides nothing about which rules matter beyond the impact filter (by
+default "serious" and "critical": the tests do not gate on "moderate" and "minor"), and
+it does not check what axe cannot (reading order, whether a label makes sense).
 
     violations(page)  ->  [{"id": "label", "impact": "critical", "help": ..., "nodes": [...]}]
+
+`describe` makes them readable in an assertion message:
+
+    >>> describe([{"id": "color-contrast", "impact": "serious", "help": "Contrast",
+    ...            "nodes": [{"target": ["#x"]}]}])
+    'color-contrast (serious): Contrast — #x'
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ def settle(page, *, timeout: float = 60_000) -> None:
 
 
 def describe(found: list[dict]) -> str:
-    """The violations in a few readable lines, for an assertion message."""
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']}: "
-                     + "; ".join(str(n["target"]) for n in v["nodes"][:5]) for v in found)
+    """One line per violation: rule, impact, what it asks, and the elements at fault."""
+    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — "
+                     + ", ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+                     for v in found)

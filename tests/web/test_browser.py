@@ -74,7 +74,7 @@ def shot(page, name: str) -> None:
 def test_first_visit_shows_example_questions(browser_page):
     page = browser_page
     page.get_by_text("Try asking").wait_for()
-    page.get_by_text("What do the documents say about").first.wait_for()
+    page.locator("#examples button.qa-suggest").first.wait_for()
     shot(page, "1-first-visit")
 
 
@@ -132,7 +132,7 @@ def test_thumbs_up_appends_an_eval_case_to_the_feedback_file(browser_page, ui_ap
 
     page = browser_page
     page.locator("#chat button[aria-label='Like']").first.click()  # under the first reply
-    page.get_by_text("Saved your vote (helpful)").wait_for()
+    page.locator("#vote-note").get_by_text("Thanks, saved.").wait_for()
     cases, errors = read_cases(ui_app.settings.feedback_path)
     assert not errors and cases[-1].question == "What are the symptoms of serotonin syndrome?"
     assert cases[-1].expect == "answer" and cases[-1].extra["vote"] == "up"
