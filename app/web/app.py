@@ -42,7 +42,9 @@ def build(engine: Engine, settings: Settings) -> gr.Blocks:
     # delete_cache: uploads and result files leave Gradio's folder after a day
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         turns, shown = gr.State([]), gr.State(-1)
-        gr.Markdown(f"## {TITLE}\nEvery sentence cites its source. Not medical advice.")
+        # the page's one h1; the tabs' headings are h2 under it (style.css keeps the sizes)
+        gr.Markdown(f"# {TITLE}\nEvery sentence cites its source. Not medical advice.",
+                    elem_id="page-title")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 _chat_tab(ui, turns, shown, settings)
@@ -51,7 +53,7 @@ def build(engine: Engine, settings: Settings) -> gr.Blocks:
             with gr.Tab("Evaluate", id="evaluate"):
                 _evaluate_tab(ui)
             with gr.Tab("About", id="about"):
-                gr.Markdown(ABOUT)
+                gr.Markdown(ABOUT, elem_id="about")
         docs_tab.select(docs.listing, None, [listing], api_name="show_documents",
                         api_visibility="private")
     demo.queue(max_size=settings.ui_queue_size, default_concurrency_limit=1)
@@ -113,7 +115,7 @@ def _documents_tab(docs: Documents, settings: Settings) -> gr.HTML:
                      height=180)
     summary = gr.HTML("", elem_id="ingest-summary")
     with gr.Row(equal_height=True, elem_id="docs-head"):
-        gr.Markdown("### In the corpus folder", elem_id="docs-title")
+        gr.Markdown("## In the corpus folder", elem_id="docs-title")
         reingest = gr.Button("Re-ingest corpus", elem_id="reingest", variant="secondary",
                              size="sm", scale=0, min_width=160)
     listing = gr.HTML(docs.listing, elem_id="docs", js_on_load=DOCS_JS)

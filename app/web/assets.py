@@ -8,7 +8,7 @@ those of the documents list and its viewer, `CSS` styles the HTML that `render.p
 builds, and `ABOUT` is the About tab's Markdown. This module only reads them; it serves
 no file (Gradio inlines the scripts and the style into its page) and holds no other data.
 
-    >>> "qa-hit" in CSS and "trigger('cite'" in CITE_JS and ABOUT.startswith("###")
+    >>> "qa-hit" in CSS and "trigger('cite'" in CITE_JS and ABOUT.startswith("## ")
     True
 """
 

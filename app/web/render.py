@@ -174,9 +174,9 @@ def sources_html(result: Answer | None, texts: dict[str, str | None], *, turn: i
     if result is None or not result.citations:
         note = ("Sources of the answer appear here." if result is None or
                 result.decision == Decision.ANSWER else "This reply cites no document.")
-        return f'<div class="qa-sources"><h3>Sources</h3><p class="qa-empty">{note}</p></div>'
+        return f'<div class="qa-sources"><h2>Sources</h2><p class="qa-empty">{note}</p></div>'
     cards = [_card(c, _passage(result, c), texts.get(c.source), turn) for c in result.citations]
-    return '<div class="qa-sources"><h3>Sources</h3>' + "".join(cards) + "</div>"
+    return '<div class="qa-sources"><h2>Sources</h2>' + "".join(cards) + "</div>"
 
 
 def _card(c: Citation, passage: tuple[str, int] | None, text: str | None, turn: int, *,
@@ -232,15 +232,15 @@ def _passage(result: Answer, c: Citation) -> tuple[str, int] | None:
 def document_html(title: str, source: str, text: str | None, start: int = 0, end: int = 0) -> str:
     """The whole document, `text[start:end]` highlighted (the viewer scrolls to it)."""
     if text is None:
-        return (f'<div class="qa-doc"><h3>{esc(title)}</h3><p class="qa-empty">'
+        return (f'<div class="qa-doc"><h2>{esc(title)}</h2><p class="qa-empty">'
                 f"{esc(source)} can no longer be read from the corpus folder.</p></div>")
     body = highlighted(text, start, end) if end > start else esc(text)
-    return (f'<div class="qa-doc"><h3>{esc(title)} <small>({esc(source)})'
-            f"</small></h3><pre>{body}</pre></div>")
+    return (f'<div class="qa-doc"><h2>{esc(title)} <small>({esc(source)})'
+            f"</small></h2><pre>{body}</pre></div>")
 
 
 def empty_document() -> str:
-    return ('<div class="qa-doc"><h3>Document</h3><p class="qa-empty">Click “Open in document” '
+    return ('<div class="qa-doc"><h2>Document</h2><p class="qa-empty">Click “Open in document” '
             "on a source to read it here, with the quote highlighted.</p></div>")
 
 
@@ -335,7 +335,7 @@ def evaluation_html(summary: dict, rows: list[dict], errors: list[str], *, limit
         items = "".join(f"<li>{esc(e)}</li>" for e in errors)
         parts.append(f'<p class="qa-bad">{len(errors)} malformed line(s), skipped:</p><ul>{items}</ul>')
     failing = [r for r in rows if failed(r)]
-    parts.append(f"<h3>Failing cases ({len(failing)})</h3>")
+    parts.append(f"<h2>Failing cases ({len(failing)})</h2>")
     if failing:
         head = "<tr><th>id</th><th>question</th><th>expected</th><th>got</th><th>failed checks</th></tr>"
         body = "".join(

@@ -189,7 +189,7 @@ class Tags(HTMLParser):
 
 
 ALLOWED = {"div", "p", "span", "a", "br", "button", "details", "summary", "pre", "mark", "ul",
-           "li", "code", "h3", "small"}
+           "li", "code", "h2", "small"}
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)

@@ -120,7 +120,7 @@ function draw() {
   const current = sessionStorage.getItem(CURRENT);
   const ids = Object.keys(all).sort((a, b) => all[b].updated - all[a].updated);
   box.replaceChildren();
-  const head = document.createElement('h3');
+  const head = document.createElement('h2');
   head.textContent = 'Your conversations';
   const note = document.createElement('p');
   note.className = 'qa-convs-note';
