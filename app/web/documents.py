@@ -25,7 +25,7 @@ import gradio as gr
 from app.engine import Engine
 from app.settings import Settings
 from app.web import render
-from app.web.handlers import friendly
+from app.web.handlers import event_data, friendly
 from app.web.uploads import save_uploads
 from ingest.corpus import source_path, source_text
 from ingest.errors import CorpusError, EmbeddingModelError, IngestBusy, StoreError
@@ -182,8 +182,7 @@ class Documents:
 
 
 def _source_of(evt: gr.EventData) -> str:
-    data = getattr(evt, "_data", None)
-    source = data.get("source") if isinstance(data, dict) else None
+    source = event_data(evt).get("source")
     return source if isinstance(source, str) else ""
 
 

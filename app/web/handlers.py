@@ -58,6 +58,12 @@ def friendly(handler):
     return run
 
 
+def event_data(evt: gr.EventData) -> dict:
+    """What a page script sent with its event (`trigger(name, data)` in `static/`), or {}."""
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
 class Handlers:
     """The event handlers, sharing one engine and the settings."""
 
@@ -95,7 +101,7 @@ class Handlers:
 
     def ask(self, chat: list, turns: list[Answer], evt: gr.EventData):
         """A suggested or example question, clicked: asked at once."""
-        data = evt._data if isinstance(evt._data, dict) else {}
+        data = event_data(evt)
         question = data.get("question")
         if not isinstance(question, str) or not question.strip():
             return (gr.update(),) * 7
@@ -113,7 +119,7 @@ class Handlers:
     def restore(self, evt: gr.EventData):
         """A conversation the browser kept, reopened: its chat and turns, the last reply's
         sources shown."""
-        data = evt._data if isinstance(evt._data, dict) else {}
+        data = event_data(evt)
         try:
             turns = conversation.restore(data.get("record"))
         except ValueError:
@@ -160,7 +166,7 @@ class Handlers:
 
     @friendly
     def open_citation(self, turns: list[Answer], shown: int, evt: gr.EventData):
-        data = evt._data if isinstance(evt._data, dict) else {}
+        data = event_data(evt)
         k = data.get("turn", shown)
         result = turns[k] if isinstance(k, int) and 0 <= k < len(turns) else None
         citation = next((c for c in result.citations if c.n == data.get("n")), None) \

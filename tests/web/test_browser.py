@@ -40,17 +40,24 @@ def browser_page(ui_app):
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 950})
-        page.set_default_timeout(WAIT)
-        page.leaked, page.dialogs = [], []
-        local = ui_app.url.rstrip("/")
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        page.goto(ui_app.url, wait_until="load")
-        page.wait_for_selector("#box textarea")
-        yield page
+        yield open_app(browser.new_page(viewport={"width": 1400, "height": 950}), ui_app.url)
         browser.close()
+
+
+def open_app(page, url: str, *, accept_dialogs: bool = False):
+    """`page` on the app at `url`, ready for questions. Every request to anything but the
+    app is aborted and recorded in `page.leaked`; confirmation dialogs are recorded in
+    `page.dialogs`, then dismissed (or accepted)."""
+    page.set_default_timeout(WAIT)
+    page.leaked, page.dialogs = [], []
+    local = url.rstrip("/")
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message),
+                                 d.accept() if accept_dialogs else d.dismiss()))
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#box textarea")
+    return page
 
 
 def ask(page, question: str) -> None:

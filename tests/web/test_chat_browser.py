@@ -18,7 +18,7 @@ from app.evaluation.cases import read_cases
 from app.web.export import reply_text
 from ingest.corpus import source_text
 from tests.web.axe import describe, violations
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, WAIT
+from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, open_app
 
 DESKTOP = {"width": 1400, "height": 950}
 PHONE = {"width": 390, "height": 844}
@@ -46,15 +46,7 @@ def chromium():
 def open_page(chromium, ui_app, viewport):
     context = chromium.new_context(viewport=viewport, accept_downloads=True,
                                    permissions=["clipboard-read", "clipboard-write"])
-    page = context.new_page()
-    page.set_default_timeout(WAIT)
-    page.leaked = []
-    local = ui_app.url.rstrip("/")
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-        (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
-    page.goto(ui_app.url, wait_until="load")
-    page.wait_for_selector("#box textarea")
-    return context, page
+    return context, open_app(context.new_page(), ui_app.url)
 
 
 @pytest.fixture(scope="module")

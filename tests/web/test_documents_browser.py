@@ -14,7 +14,7 @@ import pytest
 
 from ingest.store import open_store
 from tests.web.axe import describe, violations
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, WAIT, ask, last_reply, shot
+from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, ask, last_reply, open_app, shot
 
 FROG = "zorvian-frogs.md"
 FROG_DOC = """# Zorvian glass frogs
@@ -39,15 +39,8 @@ def browser_page(ui_app):
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 950})
-        page.set_default_timeout(WAIT)
-        page.leaked, page.dialogs = [], []
-        local = ui_app.url.rstrip("/")
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.accept()))
-        page.goto(ui_app.url, wait_until="load")
-        page.wait_for_selector("#box textarea")
+        page = open_app(browser.new_page(viewport={"width": 1400, "height": 950}), ui_app.url,
+                        accept_dialogs=True)
         page.browser_ = browser
         yield page
         browser.close()
@@ -148,9 +141,8 @@ def test_a_deleted_document_is_gone_and_questions_about_it_are_declined(browser_
 
 
 def test_on_a_phone_documents_are_readable_cards(browser_page, ui_app):
-    page = browser_page.browser_.new_page(viewport=PHONE)
+    page = open_app(browser_page.browser_.new_page(viewport=PHONE), ui_app.url)
     try:
-        page.goto(ui_app.url, wait_until="load")
         documents_tab(page)
         rows = page.locator("#docs tbody tr")
         assert rows.count() >= 3
