@@ -1,7 +1,7 @@
 """The project's one exception tree: every error it raises on purpose is a `CitedQAError`.
 
     CitedQAError                 base: `str()` is a message a person can act on
-    ├── CorpusError              the corpus folder is missing or not a folder
+    ├── CorpusError              the corpus folder is missing, or a file in it cannot be deleted
     ├── IngestBusy               another ingest holds the lock
     ├── LoadError                a supported file could not be turned into text
     │   └── TransientLoadError   ... this time (a timeout, a crashed reader): tried again
@@ -29,7 +29,7 @@ class CitedQAError(Exception):
 
 
 class CorpusError(CitedQAError):
-    """The corpus folder is missing or not a folder."""
+    """The corpus folder is missing or not a folder, or a file in it cannot be deleted."""
 
 
 class IngestBusy(CitedQAError):

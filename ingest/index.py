@@ -10,7 +10,8 @@ without re-embedding it, and keeps no sentence vectors or per-file crash records
   re-embedding, chunks no longer produced are deleted; the same diff keeps the
   file's sentence vectors (`ingest.sentences`, one per distinct sentence in
   context) in line, so answering never embeds a document sentence;
-- deleted file: its chunks and record are removed;
+- deleted file: its chunks and record are removed (`remove_document` does that for
+  one file at once, deleting the file too: the UI's delete);
 - file that fails to load: reported, and its stored chunks are left alone; its
   content hash is remembered (`Settings.failed_path`), so it is not parsed again
   (a PDF bomb, say) until its bytes or the chunking settings change.
@@ -26,7 +27,8 @@ records, which the next run redoes by diffing against what the store really
 holds, so it ends exactly where a clean ingest would. A lock file keeps a
 second ingest from writing at the same time (`filelock`).
 
-This module does not parse files or cut chunks (`load.py`, `chunk.py`).
+This module does not parse files or cut chunks (`load.py`, `chunk.py`); `read_chunks`
+runs both on one file as ingest would, to check an upload before it is saved.
 
     >>> import tempfile
     >>> from langchain_core.embeddings import DeterministicFakeEmbedding
@@ -51,7 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from filelock import FileLock, Timeout
 from langchain_core.embeddings import Embeddings
@@ -60,7 +62,7 @@ from tqdm import tqdm
 from ingest.chunk import PIPELINE_VERSION, Chunk, chunk_document
 from ingest.embed import load_embeddings, model_id
 from ingest.errors import CorpusError, IngestBusy, LoadError, StoreError, TransientLoadError
-from ingest.load import load_document, scan_corpus, skip_reason
+from ingest.load import SUPPORTED_SUFFIXES, load_document, scan_corpus, skip_reason
 from ingest.sentences import sentences
 from ingest.settings import Settings
 from ingest.store import (
@@ -192,6 +194,84 @@ def ingest(settings: Settings, *, embeddings: Embeddings | None = None, rebuild:
                         raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What `remove_document` did."""
+
+    source: str
+    file_removed: bool  # the file was deleted from the corpus folder
+    chunks_removed: int  # chunks deleted from the index (its sentence vectors went with them)
+    indexed: bool  # the index held a record of it
+
+    @property
+    def found(self) -> bool:
+        return self.file_removed or self.indexed or self.chunks_removed > 0
+
+
+def remove_document(settings: Settings, source: str, *, wait: float = 0.0) -> Removal:
+    """Delete the corpus file `source` and all the index holds of it (chunks, sentence
+    vectors, record, remembered failure), as deleting the file and re-ingesting would,
+    and nothing else.
+
+    `source` is a path relative to the corpus folder that ingest would read, or one the
+    index still has a record of; anything else changes nothing (`Removal.found` is False).
+    The file goes first, so a store that fails half-way is finished by the next ingest.
+    Raises `IngestBusy`, `CorpusError` (the file cannot be deleted) or `StoreError`.
+    """
+    path = _corpus_file(settings.corpus_dir, source)
+    with ingest_lock(settings.lock_path, wait=wait):
+        store = open_store(settings)
+        indexed = source in store.file_records()
+        removed = False
+        if path is not None:
+            try:
+                path.unlink()  # a symlink itself, never its target
+                removed = True
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise CorpusError(f"cannot delete {source}: {exc.strerror or exc}") from exc
+        chunks = 0
+        if removed or indexed:
+            try:
+                chunks = _delete_source(store, source)
+            except WRITE_ERRORS as exc:
+                discard_system(settings)
+                raise StoreError(f"{source} was deleted, but removing it from the index at "
+                                 f"{store.location} stopped: {exc}. Re-ingest to finish") from exc
+            finally:
+                if indexed or chunks:
+                    mark_generation(settings)
+        bad = _read_failures(settings.failed_path)
+        if bad.pop(source, None) is not None:
+            _write_failures(settings.failed_path, bad)
+    return Removal(source, removed, chunks, indexed)
+
+
+def _corpus_file(root: Path, source: str) -> Path | None:
+    """`root / source` if it is there under a name ingest reads (inside `root` through real
+    folders, not hidden, of a supported type, a link only to a file inside `root`), else
+    None. For a link, the link itself is the file.
+
+    >>> _corpus_file(Path("/tmp"), "../etc/passwd.txt") is None
+    True
+    """
+    rel = PurePosixPath(source)
+    if not source or rel.is_absolute() or "\\" in source or \
+            any(part in ("..", ".") or part.startswith(".") for part in rel.parts):
+        return None
+    path = root / source
+    if rel.suffix.lower() not in SUPPORTED_SUFFIXES or not (path.is_symlink() or path.is_file()):
+        return None
+    base = root.resolve()
+    # subtle: a linked folder inside the corpus could lead anywhere; only real folders count
+    if path.parent.resolve() != base / rel.parent:
+        return None
+    if path.is_symlink() and not path.resolve().is_relative_to(base):
+        return None  # ingest skips a link leading out of the corpus: not a document
+    return path
 
 
 def _open_or_set_aside(settings: Settings, name: str, report: IngestReport) -> Store:
@@ -341,21 +421,37 @@ def _plan_file(path: Path, root: Path, record: FileRecord | None, store: Store,
     """None if the file is unchanged since its last ingest; raises `LoadError`."""
     if record and record.status == DONE and (record.sha256, record.fingerprint) == (sha, fingerprint):
         return None
-    doc = load_document(path, root=root, data=data)  # the very bytes that were hashed
-    chunks = chunk_document(doc, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
-    if not chunks:
-        raise LoadError("no text left once navigation and other residue are set aside")
-    stored = store.chunk_metadata(doc.source)
+    chunks = read_chunks(path, root, settings, data)  # the very bytes that were hashed
+    source = chunks[0].source
+    stored = store.chunk_metadata(source)
     add = [c for c in chunks if c.id not in stored]
     move = [c for c in chunks if c.id in stored and stored[c.id] != c.metadata()]
     keep = {c.id for c in chunks}
     wanted = {s.key: s.context for c in chunks for s in sentences(c)}
-    have = store.sentence_keys(doc.source)
+    have = store.sentence_keys(source)
     # a record with no hash is a first ingest of this file that was cut short
-    return FilePlan(doc.source, sha, chunks[0].title, chunks, add, move,
+    return FilePlan(source, sha, chunks[0].title, chunks, add, move,
                     [i for i in stored if i not in keep], is_new=not (record and record.sha256),
                     new_sentences={k: t for k, t in wanted.items() if k not in have},
                     stale_sentences=[k for k in have if k not in wanted])
+
+
+def read_chunks(path: Path, root: Path, settings: Settings, data: bytes | None = None) -> list[Chunk]:
+    """The chunks ingest would store for `path` (its bytes `data`, if already read), or
+    `LoadError` with the reason it would fail: what the UI checks an upload with."""
+    doc = load_document(path, root=root, data=data)
+    chunks = chunk_document(doc, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap)
+    if not chunks:
+        raise LoadError("no text left once navigation and other residue are set aside")
+    return chunks
+
+
+def failures(settings: Settings) -> dict[str, str]:
+    """{source: reason} of the files the last ingest could not read (and will not read
+    again until their bytes change); transient failures are not remembered."""
+    return {source: next(iter(versions.values())) for source, versions
+            in _read_failures(settings.failed_path).items()
+            if isinstance(versions, dict) and versions}
 
 
 def _apply(plans: list[FilePlan], store: Store, settings: Settings,

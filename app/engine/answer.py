@@ -22,6 +22,8 @@ from enum import Enum
 from app.engine.retrieve import Passage
 from ingest.sentences import Sentence
 
+SUGGESTIONS_INTRO = "You could ask, for example:"  # before a decline's suggested questions
+
 
 class Decision(str, Enum):
     """What the engine did with a question."""
@@ -86,24 +88,35 @@ class Answer:
     query: str = ""  # what was searched; differs from the question for a follow-up
     trigger: str = ""  # for a refusal: the words the policy rule matched
     note: str = ""  # the safety note under an answer to a personal-use question
+    suggestions: list[str] = field(default_factory=list)  # a decline's questions the engine answers
 
     @property
     def text(self) -> str:
-        """The reply as text: the message (a decline's or refusal's), then each sentence
-        followed by its markers (an answer, or a refusal's cited risk facts). The `note`
-        is not part of it: callers show it under the reply.
+        """The reply as text: the message (a decline's or refusal's), its suggested
+        questions as a list, then each sentence followed by its markers (an answer, or a
+        refusal's cited risk facts). The `note` is not part of it: callers show it under
+        the reply.
 
         >>> Answer("q", Decision.REFUSE, "No.", [AnswerSentence("Risky.", (1,))], note="").text
         'No.\\nRisky. [1]'
+        >>> print(Answer("q", Decision.DECLINE, "Not covered.", suggestions=["What is SERT?"]).text)
+        Not covered.
+        <BLANKLINE>
+        You could ask, for example:
+        - What is SERT?
         """
         body = " ".join(s.marked() for s in self.sentences)
-        return "\n".join(part for part in (self.message, body) if part)
+        asks = "\n".join([SUGGESTIONS_INTRO] + [f"- {q}" for q in self.suggestions]) \
+            if self.suggestions else ""
+        message = "\n\n".join(part for part in (self.message, asks) if part)
+        return "\n".join(part for part in (message, body) if part)
 
     def to_dict(self) -> dict:
         return {"question": self.question, "decision": self.decision.value, "text": self.text,
                 "sentences": [{"text": s.text, "citations": list(s.citations)}
                               for s in self.sentences],
                 "reason": self.reason, "query": self.query, "trigger": self.trigger, "note": self.note,
+                "suggestions": list(self.suggestions),
                 "citations": [asdict(c) for c in self.citations],
                 "passages": [p.to_dict() for p in self.passages],
                 "scores": {k: round(v, 4) for k, v in self.scores.items()},

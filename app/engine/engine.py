@@ -189,8 +189,9 @@ class Engine:
         found = self._assess(contextualize(clean_question(question), history), clock)
         why = found.reason
         if why != "supported":
-            text = self._suggester.decline_text(self._retriever.lexical, found.vector)
-            return Answer(question, Decision.DECLINE, text, passages=found.passages, reason=why,
+            text, asks = self._suggester.decline(self._retriever.lexical, found.vector)
+            return Answer(question, Decision.DECLINE, text, suggestions=asks,
+                          passages=found.passages, reason=why,
                           scores=found.scores, timings=clock.lap("compose"),
                           query=found.query.text)
         limit = self.settings.max_answer_sentences

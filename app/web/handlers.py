@@ -1,5 +1,5 @@
-"""The chat UI's event handlers: one `Handlers` object per page, sharing the engine and
-the settings.
+"""The chat UI's event handlers for the Chat and Evaluate tabs: one `Handlers` object per
+page, sharing the engine and the settings (the Documents tab's are in `documents.py`).
 
 Each handler takes what its Gradio event sends (the session's turns, the chat, a
 file, the event data) and returns the components' new values: HTML from `render.py`,
@@ -27,26 +27,16 @@ from app.engine import Answer, Engine
 from app.evaluation import read_cases, run_all, summarize, write_results
 from app.schemas import bounded_history
 from app.settings import Settings
-from app.web import logs, render, runtime
+from app.web import conversation, logs, render, runtime
+from app.web.export import reply_text
 from app.web.feedback import feedback_case, record_vote, reply_id
-from app.web.uploads import save_uploads
-from ingest.corpus import source_path, source_text
-from ingest.errors import (
-    CaseError,
-    CorpusError,
-    EmbeddingModelError,
-    IngestBusy,
-    StoreError,
-)
-from ingest.index import ingest
-from ingest.load import scan_corpus
-from ingest.store import DONE
+from ingest.corpus import source_text
+from ingest.errors import CaseError, StoreError
 
 NOT_A_QUESTION = ("empty", "too_long")  # reasons of a decline that read nothing
 SHOWN_CHARS = 300  # of such a message, shown back in the chat
 
 RESULTS_KEEP_SECONDS = 86400  # evaluation result folders older than this are removed
-DOC_COLUMNS = ("Title", "File", "Chunks", "Last ingested", "Status")  # rows of `documents`
 
 
 def friendly(handler):
@@ -66,6 +56,12 @@ def friendly(handler):
             raise gr.Error("Something went wrong; please try again.",
                            print_exception=False) from None
     return run
+
+
+def event_data(evt: gr.EventData) -> dict:
+    """What a page script sent with its event (`trigger(name, data)` in `static/`), or {}."""
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}
 
 
 class Handlers:
@@ -90,17 +86,53 @@ class Handlers:
         chat, turns = list(chat or [])[:2 * kept], list(turns or [])[:kept]
         message = message or ""
         result = self.engine.answer(message, _conversation(turns))
-        shown = message
+        shown, box = message, ""
         if result.reason in NOT_A_QUESTION:
             # declined unread: neither its text nor a copy of it stays in the session
             shown = logs.clip(message, SHOWN_CHARS)
             result = replace(result, question="")
+            box = message if result.reason == "too_long" else ""  # to shorten in place
         chat += [{"role": "user", "content": render.text_html(shown)},
-                 {"role": "assistant", "content": _reply(result, len(turns))}]
+                 {"role": "assistant", "content": self._reply(result, len(turns))}]
         turns.append(result)
         k = len(turns) - 1
-        return (chat, turns, k, "", self._sources(result, k), render.empty_document(),
+        return (chat, turns, k, box, self._sources(result, k), render.empty_document(),
                 gr.Tabs(selected="sources"))
+
+    def ask(self, chat: list, turns: list[Answer], evt: gr.EventData):
+        """A suggested or example question, clicked: asked at once."""
+        data = event_data(evt)
+        question = data.get("question")
+        if not isinstance(question, str) or not question.strip():
+            return (gr.update(),) * 7
+        return self.respond(question, chat, turns)
+
+    @friendly
+    def record(self, turns: list[Answer]) -> dict:
+        """The conversation as the browser stores it (`conversation.record`)."""
+        texts: dict[str, str | None] = {}
+        for t in turns or []:
+            texts |= self._texts(t)
+        return conversation.record(turns or [], texts, max_chars=self.settings.max_question_chars)
+
+    @friendly
+    def restore(self, evt: gr.EventData):
+        """A conversation the browser kept, reopened: its chat and turns, the last reply's
+        sources shown."""
+        data = event_data(evt)
+        try:
+            turns = conversation.restore(data.get("record"))
+        except ValueError:
+            raise gr.Error("That saved conversation could not be read; it may have been "
+                           "saved by another version.", print_exception=False) from None
+        chat = []
+        for k, t in enumerate(turns):
+            asked = t.question if t.question or t.reason not in NOT_A_QUESTION else "(not kept)"
+            chat += [{"role": "user", "content": render.text_html(asked)},
+                     {"role": "assistant", "content": self._reply(t, k)}]
+        k = len(turns) - 1
+        sources = self._sources(turns[k], k) if turns else render.sources_html(None, {})
+        return (chat, turns, k, "", sources, render.empty_document(), gr.Tabs(selected="sources"))
 
     def reset(self):
         return ([], [], -1, "", render.sources_html(None, {}), render.empty_document(),
@@ -122,10 +154,8 @@ class Handlers:
         except OSError as exc:
             raise gr.Error(f"Could not save the vote: {exc.strerror or exc}",
                            print_exception=False) from None
-        vote = "helpful" if evt.liked else "not helpful"
-        again = " (in place of your earlier vote on this reply)" if replaced else ""
-        return (f"Saved your vote ({vote}) to `{self.settings.feedback_path}` as case "
-                f"`{case['id']}`{again}.")
+        again = " Your earlier vote on this reply is replaced." if replaced else ""
+        return f"Thanks, saved.{again}"
 
     @friendly
     def show_turn(self, turns: list[Answer], evt: gr.SelectData):
@@ -136,7 +166,7 @@ class Handlers:
 
     @friendly
     def open_citation(self, turns: list[Answer], shown: int, evt: gr.EventData):
-        data = evt._data if isinstance(evt._data, dict) else {}
+        data = event_data(evt)
         k = data.get("turn", shown)
         result = turns[k] if isinstance(k, int) and 0 <= k < len(turns) else None
         citation = next((c for c in result.citations if c.n == data.get("n")), None) \
@@ -151,64 +181,6 @@ class Handlers:
             start, end = (start, start + len(citation.quote)) if start >= 0 else (0, 0)
         html = render.document_html(citation.title, citation.source, text, start, end)
         return html, gr.Tabs(selected="document"), sources, k
-
-    @friendly
-    def documents(self) -> list[list]:
-        records = {r.source: r for r in self.engine.documents()}
-        on_disk = {p.relative_to(self.corpus).as_posix() for p in scan_corpus(self.corpus)[0]} \
-            if self.corpus.is_dir() else set()
-        rows = []
-        for source in sorted(set(records) | on_disk):
-            r = records.get(source)
-            if r is None:
-                rows.append(["", source, 0, "", "not ingested yet"])
-                continue
-            status = ("missing from folder" if source not in on_disk else
-                      "indexed" if r.status == DONE else "interrupted: re-ingest")
-            rows.append([r.title, source, r.chunks, r.ingested_at[:16].replace("T", " ") + " UTC",
-                         status])
-        return rows or [["", "(the corpus folder is empty)", 0, "", ""]]
-
-    @friendly
-    def open_document(self, evt: gr.SelectData):
-        row = evt.row_value or []
-        source = str(row[1]) if len(row) > 1 else ""
-        if source_path(self.corpus, source) is None:
-            return ""
-        title = str(row[0]) or source
-        return render.document_html(title, source, self._text(source))
-
-    @friendly
-    def reingest(self, progress=gr.Progress()):
-        progress(0, desc="Reading the corpus folder")
-
-        def embedded(done: int, total: int) -> None:
-            if total:
-                progress((done, total), desc="Embedding new and changed chunks and sentences",
-                         unit="texts")
-
-        try:
-            report = ingest(self.settings, progress=embedded)
-        except IngestBusy:
-            return render.message_html("Another ingest is running (perhaps `python -m ingest` "
-                                       "in a terminal); try again when it has finished.",
-                                       bad=True), self.documents()
-        except (CorpusError, StoreError, EmbeddingModelError) as exc:
-            return render.message_html(f"Re-ingest failed: {exc}", bad=True), self.documents()
-        self.engine.sync()  # the new index serves from the next question on
-        return render.ingest_html(report), self.documents()
-
-    @friendly
-    def add_files(self, paths: list[str] | None):
-        s = self.settings
-        saved, problems = save_uploads(
-            [Path(p) for p in paths or []], self.corpus, max_bytes=int(s.max_upload_mb * 1e6),
-            max_files=s.max_upload_files, max_corpus_bytes=int(s.max_corpus_mb * 1e6))
-        lines = [str(one) for one in saved]
-        if saved:
-            lines.append("Press “Re-ingest corpus” to index it.")
-        return render.message_html("\n".join(lines + problems), bad=bool(problems)), \
-            self.documents()
 
     @friendly
     def evaluate(self, path: str | None, progress=gr.Progress()):
@@ -234,8 +206,15 @@ class Handlers:
         return render.evaluation_html(summary, rows, errors), files
 
     def _sources(self, result: Answer, turn: int) -> str:
-        texts = {c.source: self._text(c.source) for c in result.citations if c.page is None}
-        return render.sources_html(result, texts, turn=turn)
+        return render.sources_html(result, self._texts(result), turn=turn)
+
+    def _reply(self, result: Answer, turn: int) -> str:
+        texts = self._texts(result)
+        return render.answer_html(result, turn=turn, texts=texts, plain=reply_text(result, texts))
+
+    def _texts(self, result: Answer) -> dict[str, str | None]:
+        """The texts of the files a reply cites (not PDFs: a page needs no text)."""
+        return {c.source: self._text(c.source) for c in result.citations if c.page is None}
 
     def _text(self, source: str) -> str | None:
         return source_text(self.corpus, source)
@@ -248,10 +227,6 @@ def _conversation(turns: list[Answer]) -> list[dict]:
         history += [{"role": "user", "content": t.question},
                     {"role": "assistant", "content": t.text}]
     return history
-
-
-def _reply(result: Answer, turn: int) -> str:
-    return render.answer_html(result, turn=turn)
 
 
 def _turn_of(evt: gr.EventData, turns: list[Answer], *, replies_only: bool = False) -> int | None:

@@ -45,6 +45,7 @@ from app.settings import Settings, get_settings
 from app.web import logs
 from app.web.app import build
 from app.web.assets import CSS
+from app.web.theme import THEME
 from ingest.errors import CorpusError, EmbeddingModelError, IngestBusy, StoreError
 from ingest.index import ingest
 
@@ -140,7 +141,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True, quiet: bo
         footer_links=["api"], run_history=False, enable_monitoring=False,
         max_file_size=int(settings.max_upload_mb * 1e6), allowed_paths=[],
         blocked_paths=[str(data), str(settings.feedback_path.resolve())],
-        theme=gr.themes.Soft(primary_hue="indigo"), css=CSS,
+        theme=THEME, css=CSS,
         app_kwargs={"middleware": [Middleware(LocalOnly, hosts=allowed_hosts(settings, hosts))]})
 
 

@@ -2,14 +2,17 @@
 
 Only the types ingest reads are accepted, each up to a size limit, at most
 `MAX_FILES_PER_UPLOAD` files at a time, and while the corpus folder stays under its
-total size limit (`MAX_CORPUS_MB` by default). The name keeps the letters (of any
+total size limit (`MAX_CORPUS_MB` by default). A file's content is checked before it is
+saved, by ingest's own loader (`check`; the UI passes `ingest.index.read_chunks`), so a
+binary file renamed `.txt`, an empty one or a PDF without text is refused at once with
+the loader's reason, and nothing is written. The name keeps the letters (of any
 script, after NFKC normalization), digits, marks, `-` and `_` of the file's own name
 (no folders, no leading dot), so an upload can only land directly in the corpus
 folder. A file is replaced only by an upload of exactly its name; an upload whose
 cleaned name belongs to another file, or to another file of the same upload, gets a
 free name (`a-2.txt`). Files are written atomically: readers see the old file or the
 new one. Each refusal is a message naming the file and the problem. This module does
-not ingest; the UI's re-ingest button does.
+not index what it saves (`documents.py` runs ingest next).
 
     >>> safe_name("../../etc/My Notes (v2).md"), safe_name("Отчёт 2024.TXT")
     ('My-Notes-v2.md', 'Отчёт-2024.txt')
@@ -19,18 +22,25 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import UploadError
-from ingest.load import SUPPORTED_SUFFIXES
+from ingest.errors import LoadError, UploadError
+from ingest.load import SUPPORTED_SUFFIXES, load_document
 
 MAX_NAME_BYTES = 200  # file systems allow 255 bytes; room for "-2" and the suffix
 MAX_FILES_PER_UPLOAD = 20
 MAX_CORPUS_MB = 500
+
+Check = Callable[[Path, bytes], object]  # (its path in the corpus, its bytes) -> raises LoadError
+
+
+def loads(path: Path, data: bytes) -> None:
+    """The default content check: ingest's loader reads `data` as the file `path`."""
+    load_document(path, root=path.parent, data=data)
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,10 @@ def safe_name(name: str) -> str:
 
 def save_uploads(uploads: list[Path], corpus: Path, *, max_bytes: int,
                  max_files: int = MAX_FILES_PER_UPLOAD,
-                 max_corpus_bytes: int = int(MAX_CORPUS_MB * 1e6)) -> tuple[list[Saved], list[str]]:
-    """Save the files of one upload into `corpus`: what was saved, and a message per refusal."""
+                 max_corpus_bytes: int = int(MAX_CORPUS_MB * 1e6),
+                 check: Check = loads) -> tuple[list[Saved], list[str]]:
+    """Save the files of one upload into `corpus`: what was saved, and a message per refusal
+    (one bad file does not stop the others)."""
     if len(uploads) > max_files:
         return [], [f"{len(uploads)} files at once is more than the {max_files} one upload may "
                     "add; add them in smaller groups"]
@@ -83,7 +95,8 @@ def save_uploads(uploads: list[Path], corpus: Path, *, max_bytes: int,
     for upload in uploads:
         try:
             one = save_to_corpus(upload, corpus, max_bytes=max_bytes, taken={s.name for s in saved},
-                                 room=max_corpus_bytes - total, max_corpus_bytes=max_corpus_bytes)
+                                 room=max_corpus_bytes - total, max_corpus_bytes=max_corpus_bytes,
+                                 check=check)
         except UploadError as exc:
             problems.append(str(exc))
             continue
@@ -94,10 +107,10 @@ def save_uploads(uploads: list[Path], corpus: Path, *, max_bytes: int,
 
 def save_to_corpus(upload: Path, corpus: Path, *, max_bytes: int, original_name: str | None = None,
                    taken: set[str] | frozenset[str] = frozenset(), room: int | None = None,
-                   max_corpus_bytes: int | None = None) -> Saved:
+                   max_corpus_bytes: int | None = None, check: Check = loads) -> Saved:
     """Copy `upload` into `corpus` under a safe name that no other file of this upload
-    (`taken`) has; raise `UploadError` if it is refused. `room` is the bytes the corpus
-    folder may still grow by."""
+    (`taken`) has, once `check` has read its content; raise `UploadError` if it is refused.
+    `room` is the bytes the corpus folder may still grow by."""
     shown = original_name or upload.name
     name = safe_name(shown)
     suffix = Path(name).suffix.lower()
@@ -111,6 +124,14 @@ def save_to_corpus(upload: Path, corpus: Path, *, max_bytes: int, original_name:
         raise UploadError(f"{shown}: empty file")
     if not corpus.is_dir():
         raise UploadError(f"the corpus folder {corpus} does not exist")
+    try:
+        data = upload.read_bytes()
+    except OSError as exc:
+        raise UploadError(f"{shown}: cannot read the upload: {exc.strerror or exc}") from exc
+    try:
+        check(corpus / name, data)  # the bytes checked are the bytes saved
+    except LoadError as exc:
+        raise UploadError(f"{shown}: {exc}") from exc
     target, replaced = _target(corpus, name, shown, taken)
     freed = (corpus / target).lstat().st_size if replaced else 0
     if room is not None and size - freed > room:
@@ -119,8 +140,8 @@ def save_to_corpus(upload: Path, corpus: Path, *, max_bytes: int, original_name:
                           "remove documents first")
     fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=corpus)
     try:
-        with os.fdopen(fd, "wb") as out, open(upload, "rb") as src:
-            shutil.copyfileobj(src, out)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(tmp, corpus / target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

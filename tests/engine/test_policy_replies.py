@@ -80,7 +80,9 @@ def test_the_chat_shows_the_note_the_crisis_label_and_the_refusal_s_facts():
     answered = Answer("q", Decision.ANSWER, sentences=[AnswerSentence("Risky.", (1,))], note="Safety note.")
     assert '<div class="qa-note">Safety note.</div>' in answer_html(answered, turn=0)
     crisis = Answer("q", Decision.REFUSE, policy.message(policy.Reply.CRISIS), reason="crisis")
-    assert "Support" in answer_html(crisis, turn=0) and "dosing" not in answer_html(crisis, turn=0)
+    assert "Crisis: you are not alone" in answer_html(crisis, turn=0)
+    assert "dosing" not in answer_html(crisis, turn=0)
     refused = Answer("q", Decision.REFUSE, "No.", sentences=[AnswerSentence("Risky.", (1,))], reason="reader")
     html = answer_html(refused, turn=2)
-    assert "rule reader" in html and 'href="#qa-source-2-1"' in html and "qa-facts" in html
+    assert "Refused: Personal dosing" in html and "<code>reader</code>" in html
+    assert 'href="#qa-source-2-1"' in html and "qa-facts" in html

@@ -40,17 +40,24 @@ def browser_page(ui_app):
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 950})
-        page.set_default_timeout(WAIT)
-        page.leaked, page.dialogs = [], []
-        local = ui_app.url.rstrip("/")
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
-        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-        page.goto(ui_app.url, wait_until="load")
-        page.wait_for_selector("#box textarea")
-        yield page
+        yield open_app(browser.new_page(viewport={"width": 1400, "height": 950}), ui_app.url)
         browser.close()
+
+
+def open_app(page, url: str, *, accept_dialogs: bool = False):
+    """`page` on the app at `url`, ready for questions. Every request to anything but the
+    app is aborted and recorded in `page.leaked`; confirmation dialogs are recorded in
+    `page.dialogs`, then dismissed (or accepted)."""
+    page.set_default_timeout(WAIT)
+    page.leaked, page.dialogs = [], []
+    local = url.rstrip("/")
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        (local, "data:", "blob:")) else (page.leaked.append(route.request.url), route.abort()))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message),
+                                 d.accept() if accept_dialogs else d.dismiss()))
+    page.goto(url, wait_until="load")
+    page.wait_for_selector("#box textarea")
+    return page
 
 
 def ask(page, question: str) -> None:
@@ -74,7 +81,7 @@ def shot(page, name: str) -> None:
 def test_first_visit_shows_example_questions(browser_page):
     page = browser_page
     page.get_by_text("Try asking").wait_for()
-    page.get_by_text("What do the documents say about").first.wait_for()
+    page.locator("#examples button.qa-suggest").first.wait_for()
     shot(page, "1-first-visit")
 
 
@@ -132,7 +139,7 @@ def test_thumbs_up_appends_an_eval_case_to_the_feedback_file(browser_page, ui_ap
 
     page = browser_page
     page.locator("#chat button[aria-label='Like']").first.click()  # under the first reply
-    page.get_by_text("Saved your vote (helpful)").wait_for()
+    page.locator("#vote-note").get_by_text("Thanks, saved.").wait_for()
     cases, errors = read_cases(ui_app.settings.feedback_path)
     assert not errors and cases[-1].question == "What are the symptoms of serotonin syndrome?"
     assert cases[-1].expect == "answer" and cases[-1].extra["vote"] == "up"

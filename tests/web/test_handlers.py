@@ -40,8 +40,9 @@ def test_one_vote_per_reply_and_cases_stay_small(tmp_path):
     turns = [Answer(f"Question number {i}?", Decision.DECLINE, f"Reply number {i}.")
              for i in range(50)]
     for k in range(50):  # every reply voted up, then changed to down
-        assert "Saved your vote (helpful)" in ui.vote(turns, like(2 * k + 1, True))
-        assert "in place of your earlier vote" in ui.vote(turns, like(2 * k + 1, False))
+        assert ui.vote(turns, like(2 * k + 1, True)) == "Thanks, saved."
+        assert ui.vote(turns, like(2 * k + 1, False)) == \
+            "Thanks, saved. Your earlier vote on this reply is replaced."
     cases, errors = read_cases(tmp_path / "votes.jsonl")
     assert not errors and len(cases) == 50 and {c.extra["vote"] for c in cases} == {"down"}
     assert [c.question for c in cases] == [t.question for t in turns]
@@ -89,7 +90,40 @@ class RecordingEngine:
 def test_a_question_declined_unread_never_enters_the_session(tmp_path):
     engine = RecordingEngine()
     ui = handlers(tmp_path, engine)
-    chat, turns, *_ = ui.respond("1" * 30_000, [], [])
+    chat, turns, _, box, *_ = ui.respond("1" * 30_000, [], [])
     assert turns[0].question == "" and len(chat[0]["content"]) < 400
+    assert box == "1" * 30_000  # the box keeps it, to be shortened in place
+    assert ui.record(turns)["turns"][0]["case"] is None  # nor does an export hold it
     ui.respond("What is serotonin?", chat, turns)
     assert all(len(t["content"]) < 400 for t in engine.histories[-1])
+
+
+def test_a_question_answered_empties_the_box(tmp_path):
+    ui = handlers(tmp_path, RecordingEngine())
+    assert ui.respond("What is serotonin?", [], [])[3] == ""
+
+
+def test_a_clicked_suggestion_is_asked_at_once(tmp_path):
+    engine = RecordingEngine()
+    ui = handlers(tmp_path, engine)
+    chat, turns, *_ = ui.ask([], [], gr.EventData(None, {"question": "What is SERT?"}))
+    assert [t.question for t in turns] == ["What is SERT?"] and len(chat) == 2
+    unchanged = ui.ask(chat, turns, gr.EventData(None, {"question": ["not", "text"]}))
+    assert all(u == gr.update() for u in unchanged)
+
+
+def test_a_conversation_kept_by_the_browser_reopens_as_it_was(tmp_path):
+    ui = handlers(tmp_path, RecordingEngine())
+    chat, turns, *_ = ui.respond("What is serotonin?", [], [])
+    chat, turns, *_ = ui.respond("And SERT?", chat, turns)
+    kept = ui.record(turns)
+    again, reopened, shown, box, *_ = ui.restore(gr.EventData(None, {"record": kept}))
+    assert reopened == turns and again == chat and shown == 1 and box == ""
+
+
+@pytest.mark.parametrize("record", [None, "x", {"turns": [{"answer": {"question": 1}}]},
+                                    {"turns": [{"answer": {"question": "q", "decision": "maybe"}}]}])
+def test_a_broken_saved_conversation_gets_a_message(tmp_path, record):
+    ui = handlers(tmp_path, RecordingEngine())
+    with pytest.raises(gr.Error, match="could not be read"):
+        ui.restore(gr.EventData(None, {"record": record}))

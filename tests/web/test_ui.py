@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
-from gradio_client.exceptions import AppError
 from gradio_client.utils import QueueError
 
 from app.evaluation.cases import read_cases
@@ -35,10 +34,10 @@ def client(ui_app):
     c.close()
 
 
-def ask(client: Client, question: str, chat: list | None = None):
+def ask(client: Client, question: str, chat: list | None = None, *, cleared: bool = True):
     """(chat history, sources panel HTML, the last reply's HTML) after asking `question`."""
     chat, box, sources, _viewer = client.predict(question, chat or [], api_name="/ask")
-    assert box == ""  # the question box is cleared
+    assert box == ("" if cleared else question)  # the box is cleared, or keeps a too-long question
     return chat, sources, chat[-1]["content"][0]["text"]
 
 
@@ -52,10 +51,11 @@ def get(url: str) -> tuple[int, dict, str]:
 
 def test_answer_has_markers_and_sources_with_exact_quotes(client, ui_app):
     chat, sources, reply = ask(client, "What are the symptoms of serotonin syndrome?")
-    assert 'class="qa-msg qa-answer"' in reply and 'href="#qa-source-0-1">[1]</a>' in reply
+    assert 'class="qa-msg qa-answer"' in reply
+    assert re.search(r'href="#qa-source-0-1" aria-label="Source 1: [^"]+" aria-describedby="[^"]+">\[1\]<', reply)
     cards = re.findall(r'<div class="qa-card" id="qa-source-0-(\d+)"', sources)
     assert cards and cards[0] == "1"
-    assert len(cards) == len(set(re.findall(r">\[(\d+)\]</a>", reply)))
+    assert len(cards) == len(set(re.findall(r'href="#qa-source-0-(\d+)"', reply)))
     text = (ui_app.settings.corpus_dir / SEROTONIN).read_text(encoding="utf-8")
     marked = re.findall(r'<mark class="qa-hit">(.*?)</mark>', sources, re.S)
     assert marked and all(m.replace("&#x27;", "'").replace("&amp;", "&") in text for m in marked)
@@ -96,16 +96,17 @@ def test_hostile_markup_in_a_question_is_shown_as_text(client):
 
 def test_too_long_question_gets_a_clear_message(client, ui_app):
     limit = ui_app.settings.max_question_chars
-    _, _, reply = ask(client, "serotonin " * (limit // 5))
+    _, _, reply = ask(client, "serotonin " * (limit // 5), cleared=False)
     assert "Declined: question too long" in reply and f"the limit is {limit:,}" in reply
 
 
 def test_reingest_adds_a_file_and_answers_from_it_at_once(client, ui_app):
     (ui_app.settings.corpus_dir / "lithium.md").write_text(NEW_DOC, encoding="utf-8")
-    summary, table = client.predict(api_name="/reingest")
-    assert "Re-ingest finished" in summary and "1 added, 0 updated, 3 unchanged" in summary
-    rows = {row[1]: row for row in table["data"]}
-    assert rows["lithium.md"][4] == "indexed" and rows["lithium.md"][0] == "Lithium and sleep"
+    summary, listing = client.predict(api_name="/reingest")
+    assert "Re-ingest finished" in summary and "Documents: 1 added, 0 updated, 3 unchanged" in summary
+    assert 'data-open="lithium.md"' in listing
+    rows = {row["source"]: row for row in client.predict(api_name="/documents")}
+    assert rows["lithium.md"]["status"] == "indexed" and rows["lithium.md"]["title"] == "Lithium and sleep"
     _, sources, reply = ask(client, "How much does lithium lengthen the zebrafish retina's "
                                     "circadian period?")
     assert "qa-answer" in reply and "forty minutes" in reply and "lithium.md, line 3" in sources
@@ -138,12 +139,21 @@ def test_upload_keeps_supported_files_under_safe_names(client, ui_app, tmp_path)
     good.write_text("# Notes\n\nA short note about tryptophan.\n", encoding="utf-8")
     bad = tmp_path / "tool.exe"
     bad.write_bytes(b"MZ\x00\x00")
-    summary, _ = client.predict([handle_file(str(good))], api_name="/upload")
-    assert "Added Field-notes-v2.md to the corpus folder." in summary
+    summary, listing, widget = client.predict([handle_file(str(good))], api_name="/upload")
+    assert "Field-notes-v2.md: indexed, 1 passage" in summary and widget is None
     assert (ui_app.settings.corpus_dir / "Field-notes-v2.md").read_text().startswith("# Notes")
-    with pytest.raises(AppError, match="Invalid file type"):
-        client.predict([handle_file(str(bad))], api_name="/upload")
+    assert 'data-delete="Field-notes-v2.md"' in listing
+    more = tmp_path / "more.txt"
+    more.write_text("Another short note about tryptophan.\n", encoding="utf-8")
+    summary, _, _ = client.predict([handle_file(str(bad)), handle_file(str(more))],
+                                   api_name="/upload")  # one bad file blocks nothing else
+    assert "Refused</span> tool.exe: unsupported file type" in summary
+    assert "Added</span> more.txt: indexed" in summary
     assert not list(ui_app.settings.corpus_dir.glob("*.exe"))
+    for name in ("Field-notes-v2.md", "more.txt"):
+        assert "Deleted" in client.predict(name, api_name="/delete")
+        assert not (ui_app.settings.corpus_dir / name).exists()
+    assert "nothing was deleted" in client.predict("../lithium.md", api_name="/delete")
 
 
 def test_evaluate_runs_a_cases_file_and_offers_the_results(client, tmp_path):
@@ -221,6 +231,12 @@ def handlers(ui_app, **changes):
     return Handlers(ui_app.engine, ui_app.settings.model_copy(update=changes))
 
 
+def documents(ui_app):
+    from app.web.documents import Documents
+
+    return Documents(ui_app.engine, ui_app.settings)
+
+
 def test_votes_on_any_reply_are_saved_with_their_history(ui_app, tmp_path):
     import gradio as gr
 
@@ -230,8 +246,8 @@ def test_votes_on_any_reply_are_saved_with_their_history(ui_app, tmp_path):
                {"role": "assistant", "content": turns[0].text}]
     turns.append(ui_app.engine.answer("What are its symptoms?", history))
     like = lambda index, liked: gr.LikeData(None, {"index": index, "value": "", "liked": liked})
-    assert "Saved your vote (not helpful)" in ui.vote(turns, like(3, False))
-    assert "Saved your vote (helpful)" in ui.vote(turns, like(1, True))
+    assert ui.vote(turns, like(3, False)) == "Thanks, saved."
+    assert ui.vote(turns, like(1, True)) == "Thanks, saved."
     for ignored in (like(2, True), like(5, True), like(1, None)):  # a question, no reply, un-vote
         assert not isinstance(ui.vote(turns, ignored), str)
     cases, errors = read_cases(tmp_path / "votes.jsonl")
@@ -250,13 +266,12 @@ def test_documents_are_opened_only_from_inside_the_corpus(ui_app, tmp_path):
     outside = tmp_path / "outside.txt"
     outside.write_text("secret")
     (corpus / "link.txt").symlink_to(outside)
-    ui = handlers(ui_app)
-    select = lambda source: gr.SelectData(None, {"index": [0, 1], "value": source,
-                                                 "row_value": ["", source]})
+    docs = documents(ui_app)
+    select = lambda source: gr.EventData(None, {"source": source})
     for source in ("../data/feedback.jsonl", str(outside), ".hidden.md", "tool.sh",
-                   "link.txt", "/etc/passwd", ""):
-        assert ui.open_document(select(source)) == "", source
-    assert "Serotonin Syndrome" in ui.open_document(select(SEROTONIN))
+                   "link.txt", "/etc/passwd", "", None):
+        assert docs.open(select(source)) == "", source
+    assert "Serotonin Syndrome" in docs.open(select(SEROTONIN))
 
 
 def test_questions_and_declines_are_answered_during_a_reingest(ui_app):
@@ -266,7 +281,7 @@ def test_questions_and_declines_are_answered_during_a_reingest(ui_app):
                         f"river {i}, recorded by observers over {i} seasons." for i in range(600))
     (corpus / "capybaras.txt").write_text(body, encoding="utf-8")
     outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.setdefault("ingest", ui.reingest(
+    thread = threading.Thread(target=lambda: outcome.setdefault("ingest", documents(ui_app).reingest(
         progress=lambda *a, **k: None)))
     thread.start()
     replies = []

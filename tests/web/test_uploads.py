@@ -96,3 +96,48 @@ def test_refuses_with_a_message_naming_the_file(tmp_path, name, data, message):
         save_to_corpus(upload, tmp_path / "corpus", max_bytes=2000)
     assert str(info.value).startswith(name)
     assert not any((tmp_path / "corpus").iterdir())
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 40, "binary content, not text"),
+    ("blank.md", b" \n\n\t\n", "empty file"),
+    ("latin1.txt", "café au lait".encode("latin-1"), "invalid UTF-8 at byte 3"),
+    ("scan.pdf", b"%PDF-1.4 this is no PDF at all", "PDF"),
+])
+def test_content_ingest_cannot_read_is_refused_before_anything_is_written(tmp_path, name, data,
+                                                                          reason):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kept.md").write_text("# Kept\n\nAlready here.")
+    upload = tmp_path / name
+    upload.write_bytes(data)
+    saved, problems = save_uploads([upload], corpus, max_bytes=10_000)
+    assert saved == [] and len(problems) == 1
+    assert problems[0].startswith(f"{name}: ") and reason in problems[0]
+    assert sorted(p.name for p in corpus.iterdir()) == ["kept.md"]  # no temporary file either
+
+
+def test_one_bad_file_among_good_ones_is_refused_alone(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    uploads = [named(tmp_path, "one.md", "# One\n\nFirst note."),
+               named(tmp_path, "junk.txt", "\x00\x01\x02" * 50),
+               named(tmp_path, "two.txt", "Second note.")]
+    saved, problems = save_uploads(uploads, corpus, max_bytes=10_000)
+    assert [s.name for s in saved] == ["one.md", "two.txt"]
+    assert problems == ["junk.txt: binary content, not text"]
+    assert sorted(p.name for p in corpus.iterdir()) == ["one.md", "two.txt"]
+
+
+def test_the_check_ingest_runs_refuses_a_page_with_nothing_but_navigation(tmp_path):
+    from ingest.index import read_chunks
+    from ingest.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = Settings(corpus_dir=corpus, data_dir=tmp_path / "data")
+    menu = named(tmp_path, "menu.html", "<html><body><nav><p>Home</p><p>About</p></nav></body></html>")
+    check = lambda path, data: read_chunks(path, corpus, settings, data)
+    saved, problems = save_uploads([menu], corpus, max_bytes=10_000, check=check)
+    assert saved == [] and problems[0].startswith("menu.html: no text")
+    assert not any(corpus.iterdir())
