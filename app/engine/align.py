@@ -67,20 +67,19 @@ class Aligner:
             found = {t: self._cache[t] for t in texts if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            vectors = self.model.encode(missing, output_value="token_embeddings",
+            outputs = self.model.encode(missing, output_value=None,  # token vectors and their ids
                                         convert_to_numpy=False, show_progress_bar=False)
-            for text, matrix in zip(missing, vectors):
-                found[text] = self._split(text, matrix.float().numpy())
+            for text, out in zip(missing, outputs):
+                matrix = out["token_embeddings"].float().numpy()
+                found[text] = self._split(out["input_ids"][:len(matrix)].tolist(), matrix)
             with self._lock:
                 self._cache.update((t, found[t]) for t in missing)
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
         return found
 
-    def _split(self, text: str, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        limit = getattr(self.model, "max_seq_length", None) or 512
-        ids = self.model.tokenizer(text, truncation=True, max_length=limit)["input_ids"]
-        names = self.model.tokenizer.convert_ids_to_tokens(ids)[:len(matrix)]
+    def _split(self, ids: list[int], matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        names = self.model.tokenizer.convert_ids_to_tokens(ids)
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.where(norms > 0, norms, 1.0)
         kept = [i for i, n in enumerate(names) if n not in self.model.tokenizer.all_special_tokens
