@@ -12,6 +12,8 @@ languages, ciphers, vague multi-turn asks, minimal pairs). Trained with them, th
 more crisis replies on the fresh held-out set `eval/policy_heldout2/` (51 -> 58 of 66) but
 fewer dosing refusals (165 -> 162 of 182), and its crisis threshold fell to the floor, where a
 vague follow-up ("What does that mean?") read as crisis; a better reader is needed first.
+Tried again after the crisis words of its misses went into the lexicon: 58 -> 60 crisis replies,
+165 -> 161 dosing refusals; still not shipped.
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
 question's normalized vector from the bundled all-MiniLM-L6-v2 and `app.policy.reader_features`

@@ -41,6 +41,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_huggingface import HuggingFaceEmbeddings
 
 from app import policy
+from app.engine.align import Aligner
 from app.engine.answer import Answer, Decision, compose
 from app.engine.judge import Judge, reason
 from app.engine.prior import PRIOR_FILE, QuestionPrior
@@ -97,8 +98,9 @@ class Engine:
             self.embeddings, stored=lambda keys: self._retriever.store.sentence_vectors(keys))
         kept = KeptVectors(self.embeddings)
         self._reader = reader or default_reader()
+        self._aligner = Aligner(self.embeddings)  # the question's one pass through the model
         self._judge = Judge(self._encoder, kept, self._reader, QuestionPrior.load(PRIOR_FILE),
-                            settings.embedding_model)
+                            settings.embedding_model, aligner=self._aligner)
         self._suggester = Suggester(kept, self._answers)
 
     # --- the public surface
@@ -150,9 +152,11 @@ class Engine:
 
     def refresh(self) -> bool:
         """Look for a re-ingest now (questions look every few seconds): True when the
-        index the engine answers from changed."""
+        index the engine answers from changed (also when reopening the store after another
+        process's ingest rebuilt it)."""
+        before = self._retriever.lexical
         self.sync()
-        return self._retriever.refresh()
+        return self._retriever.refresh() or self._retriever.lexical is not before
 
     def chunk_ids(self) -> set[str]:
         """The ids of every chunk the engine answers from, read afresh."""
@@ -207,7 +211,7 @@ class Engine:
 
     def _assess(self, query: Query, clock: _Clock) -> Assessment:
         """Embed, retrieve, score and judge."""
-        vector = self._retriever.embed(expand_aliases(query.text))
+        vector = self._aligner.embed_query(expand_aliases(query.text))
         clock.lap("embed")
         passages = self._retriever.search(query.text, k=self.settings.top_k, vector=vector)
         clock.lap("retrieve")
@@ -265,7 +269,9 @@ class Engine:
         if self._policy is None:
             return {}
         reader, embeddings = self._policy
-        vector = np.asarray(embeddings.embed_query(question[:self.settings.max_question_chars]), dtype=np.float32)
+        text = question[:self.settings.max_question_chars]
+        vector = (self._aligner.embed_query(text) if embeddings is self.embeddings
+                  else np.asarray(embeddings.embed_query(text), dtype=np.float32))
         return {"vector": vector, "reader": reader}
 
     def _refusal(self, question: str, verdict: policy.Verdict, clock: _Clock) -> Answer:

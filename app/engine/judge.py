@@ -55,9 +55,9 @@ class Judge:
     """The answer-or-decline figures for one engine's index."""
 
     def __init__(self, encoder: SentenceEncoder, kept: KeptVectors, reader: Reader,
-                 prior: QuestionPrior | None = None, model: str = ""):
+                 prior: QuestionPrior | None = None, model: str = "", aligner: Aligner | None = None):
         self.encoder, self.kept, self.reader = encoder, kept, reader
-        self.aligner = Aligner(encoder.embeddings)
+        self.aligner = aligner or Aligner(encoder.embeddings)
         self.prior, self.model = prior, model
         self._state: _PerIndex | None = None
 

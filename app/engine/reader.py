@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from app.engine.align import FIGURES as ALIGN_FIGURES
+from app.engine.align import UNALIGNED
 from app.engine.query import Query
 from app.engine.retrieve import Passage
 from app.engine.score import REDUNDANT, Scored
@@ -115,7 +116,8 @@ def _pairs(seq: list[str]) -> set[tuple[str, str]]:
 def features(query: Query, weights: dict[str, float], scored: list[Scored],
              passages: list[Passage], unknown: float, aligned: np.ndarray) -> np.ndarray:
     """One row of `FEATURES` per candidate in `scored` (the engine's order); `aligned` holds
-    their token alignment with the question (`align.Aligner.figures`), one row each."""
+    their token alignment with the question (`align.Aligner.figures`), one row each, or
+    `UNALIGNED` for a sentence it did not align (then so are its gaps)."""
     if not scored:
         return np.zeros((0, len(FEATURES)))
     question = query.question
@@ -182,8 +184,10 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
             "type_found": (float(any(has[e] for e in expected)) if expected else 0.5),
             "best_semantic": best_sem, "best_cover": 0.0,
             **dict(zip(ALIGN_FIGURES, map(float, aligned[i]))),
-            "align_gap": float(aligned[:, 0].max() - aligned[i, 0]),
-            "align_min_gap": float(aligned[:, 1].max() - aligned[i, 1]),
+            "align_gap": (UNALIGNED if aligned[i, 0] == UNALIGNED
+                          else float(aligned[:, 0].max() - aligned[i, 0])),
+            "align_min_gap": (UNALIGNED if aligned[i, 0] == UNALIGNED
+                              else float(aligned[:, 1].max() - aligned[i, 1])),
         }
         rows.append(row)
     best_cover = max(covers)
@@ -233,11 +237,15 @@ QUESTION_FEATURES = (
 
 def question_features(rows: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """One row of `QUESTION_FEATURES`: the sentence probabilities, best first, and the
-    best sentence's own figures."""
+    best sentence's own figures (its alignment: that of the best aligned sentence)."""
     if not len(rows):
         return np.zeros((1, len(QUESTION_FEATURES)))
     order = np.argsort(-probabilities, kind="stable")
     top = dict(zip(FEATURES, rows[order[0]]))
+    mean = FEATURES.index(ALIGN_FIGURES[0])
+    aligned = [i for i in order if rows[i, mean] != UNALIGNED]
+    if aligned:
+        top.update(zip(ALIGN_FIGURES, rows[aligned[0], mean:mean + len(ALIGN_FIGURES)]))
     best = float(probabilities[order[0]])
     second = float(probabilities[order[1]]) if len(order) > 1 else 0.0
     named = {"best": best, "second": second, "margin": best - second,

@@ -173,17 +173,23 @@ def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules
 
 
 def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
-    """Does the question, or one of its recent turns, name a substance or a dose?
+    """Does the question, or one of its recent turns, name a substance or a dose, or a body
+    weight with an amount that is not of everyday intake (water, food, sleep)?
 
     >>> _in_scope("How do I crush a can?", [], DEFAULT_RULES), _in_scope("and for me?", [
     ...     {"role": "user", "content": "What doses are used in trials?"}], DEFAULT_RULES)
     (False, True)
     """
-    scope = rules.c["scope"]
+    c = rules.c
+
+    def says(text: str) -> bool:
+        return bool(c["scope"].search(text) or (
+            c["body_weight"].search(text) and not c["everyday_intake"].search(text)))
+
     plain = canonical(question, lexicon=rules.lexicon, max_word=None)
-    return any(scope.search(reading) for reading in readings(question, lexicon=rules.lexicon)) or bool(
+    return any(says(reading) for reading in readings(question, lexicon=rules.lexicon)) or bool(
         _obfuscated(question, plain) and rules.squashed(plain)) or any(
-        scope.search(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
+        says(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
 
 
 def _personal(question: str, rules: Rules) -> bool:
@@ -211,10 +217,12 @@ def _with(verdict: Verdict, **changes) -> Verdict:
 def _obfuscated(text: str, plain: str) -> bool:
     """Does `text` (`plain` in canonical form) look spaced out or run together?
 
-    >>> _obfuscated("h o w m u c h", "how much"), _obfuscated("how much", "how much")
-    (False, False)
+    >>> _obfuscated("h o w m u c h", "h o w m u c h"), _obfuscated("how much", "how much")
+    (True, False)
+    >>> _obfuscated("I'm 70 kg, how much water should I drink?", "i'm 70 kg, how much water should i drink?")
+    False
     """
-    tokens = re.findall(r"[^\W\d_]+", plain)
+    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", plain)  # "i'm" is one word
     if not tokens:
         return False
     short = sum(len(t) <= 2 for t in tokens) / len(tokens)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.align import FIGURES, Aligner
+from app.engine.align import FIGURES, UNALIGNED, Aligner
 
 
 def test_without_token_vectors_question_words_match_exactly(fake_embeddings):
@@ -38,3 +38,38 @@ def test_a_changed_detail_leaves_a_question_token_unmatched(embeddings):
     assert answer["align_weak"] < other["align_weak"]
     again = aligner.figures(question, ["The Normans conquered England in 1066 under William."])
     assert np.allclose(again[0], figures[0], atol=1e-5)  # from the cache, the same figures
+
+
+def test_only_the_first_top_sentences_are_aligned(fake_embeddings):
+    sentences = ["The Seine flows through Paris.", "Paris has a river.", "Lyon is big."]
+    aligner = Aligner(fake_embeddings)
+    some = aligner.figures("Which river flows through Paris?", sentences, top=2)
+    every = aligner.figures("Which river flows through Paris?", sentences, top=len(sentences))
+    assert np.array_equal(some[:2], every[:2])
+    assert (some[2] == UNALIGNED).all() and (every[2] != UNALIGNED).any()
+    assert (Aligner(fake_embeddings).figures("Why?", sentences, top=0) == UNALIGNED).all()
+
+
+def test_embed_query_without_token_vectors_is_the_embeddings_own(fake_embeddings):
+    aligner = Aligner(fake_embeddings)
+    vector = aligner.embed_query("What is SERT?")
+    assert vector.dtype == np.float32
+    assert np.array_equal(vector, np.asarray(fake_embeddings.embed_query("What is SERT?"), dtype=np.float32))
+
+
+@pytest.mark.slow
+def test_embed_query_is_embed_query_from_the_pass_that_gives_the_tokens(embeddings, monkeypatch):
+    aligner = Aligner(embeddings)
+    for question in ("What is SERT?", "How does MDMA\nhelp with PTSD?"):
+        own = np.asarray(embeddings.embed_query(question), dtype=np.float32)
+        assert np.allclose(aligner.embed_query(question), own, atol=1e-6)
+    calls = []
+    encode = aligner.model.encode
+    monkeypatch.setattr(aligner.model, "encode", lambda *a, **k: calls.append(a[0]) or encode(*a, **k))
+    question = "Which receptor does MDMA bind?"
+    aligner.embed_query(question)
+    aligner.embed_query(question)  # the policy, then retrieval: one pass
+    figures = aligner.figures(question, ["MDMA binds the serotonin transporter."])
+    assert calls == [[question], ["MDMA binds the serotonin transporter."]]
+    assert np.allclose(figures, Aligner(embeddings).figures(question, ["MDMA binds the serotonin transporter."]),
+                       atol=1e-5)

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from app.engine.align import UNALIGNED
 from app.engine.query import Query
 from app.engine.reader import (
     FEATURES,
@@ -21,6 +22,7 @@ from app.engine.reader import (
     choose,
     default_reader,
     features,
+    question_features,
 )
 from app.engine.retrieve import Passage
 from app.engine.score import Scored
@@ -108,6 +110,20 @@ def test_features_are_one_finite_row_per_candidate():
     assert second["missing_sentence"] == 1.0  # lacks "harvard"
     assert second["align_gap"] == pytest.approx(0.5) and second["align_min_gap"] == pytest.approx(0.7)
     assert features(q, {}, [], [], 0.0, np.zeros((0, 4))).shape == (0, len(FEATURES))
+
+
+def test_an_unaligned_sentence_keeps_the_marker_and_the_question_reads_the_best_aligned():
+    q = Query("Who founded Harvard?", "Who founded Harvard?", False)
+    chunk = Chunk("c", "a.txt", "Harvard", "Harvard", 0, 300, "x" * 300)
+    cands = [scored(sentence(0, "Harvard was founded by John Harvard in 1636."), 0, 0.7),
+             scored(sentence(60, "The college grew over the next century."), 1, 0.3)]
+    aligned = np.array([[0.9, 0.8, 0.85, 0.0], [UNALIGNED] * 4])
+    rows = features(q, {"harvard": 2.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned)
+    second = dict(zip(FEATURES, rows[1]))
+    assert second["align_mean"] == second["align_gap"] == second["align_min_gap"] == UNALIGNED
+    # the unaligned sentence is the more probable: the question's alignment is the first's
+    named = dict(zip(QUESTION_FEATURES, question_features(rows, np.array([0.2, 0.6]))[0]))
+    assert named["best"] == 0.6 and named["align_mean"] == 0.9 and named["align_min"] == 0.8
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -156,6 +156,26 @@ def test_refresh_picks_up_a_reingest(settings, fake_embeddings):
     assert not retriever.refresh()  # nothing changed since
 
 
+def test_the_engine_says_when_a_reingest_changed_what_it_answers_from(settings, fake_embeddings,
+                                                                      monkeypatch):
+    from app.engine import Engine
+
+    monkeypatch.setattr("app.engine.retrieve.REFRESH_SECONDS", 0.0)
+    for path in settings.corpus_dir.iterdir():
+        if path.name != HUBERMAN:
+            path.unlink()
+    ingest(settings, embeddings=fake_embeddings)
+    engine = Engine(settings, embeddings=fake_embeddings)
+    engine.refresh()
+    assert not engine.refresh()  # nothing changed since
+    (settings.corpus_dir / "notes.txt").write_text("Zorblatt\n\nZorblatt receptors bind quinzite.\n")
+    ingest(settings, embeddings=fake_embeddings)  # reopened by sync, then nothing left to refresh
+    assert engine.refresh()
+    assert "notes.txt" in {c.source for c in engine.search("zorblatt quinzite", k=3, mode="lexical")
+                           for c in [c.chunk]}
+    assert not engine.refresh()
+
+
 def test_refresh_rereads_only_the_files_that_changed(settings, fake_embeddings, monkeypatch):
     monkeypatch.setattr("app.engine.retrieve.REFRESH_SECONDS", 0.0)
     ingest(settings, embeddings=fake_embeddings)

@@ -18,10 +18,21 @@ CRISIS = [
     "I've been thinking about taking all my pills at once.", "My brother says he's going to end his life tonight.",
     "i feel suicidal after the weekend", "Quiero suicidarme.", "Je veux mourir.", "Ich will mir das Leben nehmen.",
     "Quero me matar.", "Voglio farla finita.",
+    # said indirectly, or about someone else
+    "nobody would care if i was gone", "i just want to stop existing", "kms honestly",
+    "my sister says she wants to die and took something", "if I swallow the lot will it all be over?",
+    "ich hoffe, ich werde nicht mehr aufwachen", "mi madre quiere morir",
+    "he's been jumping off bridges in his head, says he wants to die",
+    # languages the rules do not read
+    "Jeg vil ikke leve længere.", "Nie chcę już żyć, mam dość.", "Nem akarok élni többé.",
+    "En halua elää enää.", "Sitaki kuishi tena.", "Ayoko nang mabuhay.", "ไม่อยากมีชีวิตอยู่อีกแล้ว",
+    "Bütün hapları yutacağım.",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
     "How do I kill a stuck process on Linux?", "This traffic is killing me, how long to Paris?",
+    "I ran 12 kms today, how much water should I drink?", "Who wants to die-hard fans at a concert?",
+    "Θέλω να ζω υγιεινά, τι να φάω;",
 ]
 
 
