@@ -113,6 +113,16 @@ def _pairs(seq: list[str]) -> set[tuple[str, str]]:
     return set(zip(seq, seq[1:]))
 
 
+@lru_cache(maxsize=20_000)  # candidate sentences and passages recur from question to question
+def _term_list(text: str) -> tuple[str, ...]:
+    return tuple(terms(text))
+
+
+@lru_cache(maxsize=20_000)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
 def features(query: Query, weights: dict[str, float], scored: list[Scored],
              passages: list[Passage], unknown: float, aligned: np.ndarray) -> np.ndarray:
     """One row of `FEATURES` per candidate in `scored` (the engine's order); `aligned` holds
@@ -134,16 +144,16 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
     for rank, p in enumerate(passages):
         c = p.chunk
         rank_of.setdefault(c.source, []).append((c.start, c.end, rank))
-        context_words[f"{c.source}:{c.start}"] = set(words(c.embedding_text()))
-        context_terms[f"{c.source}:{c.start}"] = set(terms(c.embedding_text()))
+        context_words[f"{c.source}:{c.start}"] = _word_set(c.embedding_text())
+        context_terms[f"{c.source}:{c.start}"] = set(_term_list(c.embedding_text()))
     best_sem = max(s.semantic for s in scored)
     covers = []
     rows = []
     for i, s in enumerate(scored):
         sent = s.sentence
-        s_list = terms(sent.text)
+        s_list = _term_list(sent.text)
         s_terms = set(s_list)
-        around = set(terms(sent.heading)) | set(terms(sent.title))
+        around = set(_term_list(sent.heading)) | set(_term_list(sent.title))
         chunk_keys = [f"{sent.source}:{a}" for a, b, _ in rank_of.get(sent.source, [])
                       if a <= sent.start and sent.end <= b]
         ctx = s_terms | around
@@ -153,10 +163,9 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
         cover_sentence = _cover(weights, s_terms)
         covers.append(cover_sentence)
         s_names = _names(sent.text)
-        names_here = s_names | _names(sent.heading) | _names(sent.title) | {
-            w for w in words(sent.text)}
+        lowered = _word_set(sent.text)
+        names_here = s_names | _names(sent.heading) | _names(sent.title) | lowered
         names_ctx = names_here.union(*(context_words[k] for k in chunk_keys))
-        lowered = set(words(sent.text))
         has = {"has_number": bool(NUMBER.search(sent.text)),
                "has_year": bool(YEAR.search(sent.text)),
                "has_new_name": bool(s_names - q_names - set(words(question))),

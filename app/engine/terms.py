@@ -79,18 +79,13 @@ def words(text: str) -> list[str]:
     >>> words("İSTANBUL Straße")
     ['istanbul', 'strasse']
     """
-    return list(_words(text))
-
-
-@lru_cache(maxsize=50_000)  # candidate sentences and passages recur from question to question
-def _words(text: str) -> tuple[str, ...]:
     out = []
     for w in WORD.findall(normalize(text)):
         w = w[:-2] if w.endswith("'s") else w
         w = w[:-1] if ACRONYM_PLURAL.fullmatch(w) else w
         folded = unicodedata.normalize("NFC", w.casefold().replace("i\u0307", "i"))
         out.extend(part for piece in folded.split("'") for part in WORD.findall(piece))
-    return tuple(out)
+    return out
 
 
 def terms(text: str, *, aliases: bool = False) -> list[str]:

@@ -126,6 +126,14 @@ class Rules:
             yield "personal_dose", personal.group(0)
         if m := self._personal_dose(text):
             yield "personal_dose", m.group(0)
+        # an amount, a timing or a plan asked by someone who will take it ("how much should each
+        # of us take", "how long after the md should I do the k", "design me a microdosing
+        # schedule"), not about research or the documents
+        asker = CONSUMER.search(c["asking_me"].sub(" ", text)) or found["self"]
+        asked = dosey or found["later_ask"] or found["plan_ask"]
+        if asked and asker and (found["use"] or found["drug"]) and not (
+                framed or info() or WHY.match(text) or looking_back or (found["checking"] and no_dose_ask())):
+            yield "personal_dose", asked.group(0)
         if found["prescribe"] and (dosey or found["drug"] or found["use"]):
             yield "personal_dose", found["prescribe"].group(0)
         asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])
