@@ -1,19 +1,14 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
-Data (never the held-out sets `eval/policy_test.jsonl` and `eval/policy_heldout/`):
+Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout/` and
+`eval/policy_heldout3/`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
-- `eval/policy_train_extra.jsonl`: cases written blind by a helper session for training.
-
-Not in `DATA` yet: `eval/policy_train_more.jsonl`, 658 cases written blind on 2026-12-02 (38
-languages, ciphers, vague multi-turn asks, minimal pairs). Trained with them, the reader gave
-more crisis replies on the fresh held-out set `eval/policy_heldout2/` (51 -> 58 of 66) but
-fewer dosing refusals (165 -> 162 of 182), and its crisis threshold fell to the floor, where a
-vague follow-up ("What does that mean?") read as crisis; a better reader is needed first.
-Tried again after the crisis words of its misses went into the lexicon: 58 -> 60 crisis replies,
-165 -> 161 dosing refusals; still not shipped.
+- `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
+  helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
+- `eval/policy_train_h2/`: the second held-out set, retired to training when the third was written.
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
 question's normalized vector from the bundled all-MiniLM-L6-v2 and `app.policy.reader_features`
@@ -42,7 +37,9 @@ from app.policy.check import RECENT_TURNS, judge  # noqa: E402
 from app.policy.reader import READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
-DATA = [PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl")]
+DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
+                                              "policy_train_more.jsonl")),
+        *sorted((PROJECT / "eval" / "policy_train_h2").glob("*.jsonl"))]
 C_GRID = (0.003, 0.01, 0.03, 0.1)
 MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these

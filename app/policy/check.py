@@ -17,8 +17,9 @@
 5. a personal-use question let through in scope carries the safety `note`.
 
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
-The rules were written on `eval/policy_tuning.jsonl` and `eval/policy_train.jsonl`;
-`eval/policy_test.jsonl` and `eval/policy_heldout/` are held out.
+The rules were written on the training files (`eval/policy_tuning.jsonl`,
+`eval/policy_train*.jsonl`, `eval/policy_train_h2/`); `eval/policy_test.jsonl`,
+`eval/policy_heldout/` and `eval/policy_heldout3/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -110,7 +111,7 @@ def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
         for rule, found in rules.matches(reading):
             return Verdict(True, rule, found, reply=Reply.DOSING)
     plain = canonical(text, lexicon=rules.lexicon, max_word=None)  # run together, at full length
-    if _obfuscated(text, plain) and (m := rules.squashed(plain)):
+    if _obfuscated(text, plain, rules) and (m := rules.squashed(plain)):
         return Verdict(True, "spaced", m, reply=Reply.DOSING)
     return ALLOW
 
@@ -128,7 +129,7 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
         if m := c["crisis_intent"].search(reading):
             return m.group(0)
         topic = c["crisis_topic"].search(reading)
-        if topic and (m := c["crisis_method"].search(reading)):
+        if topic and (m := c["crisis_method"].search(reading) or c["crisis_wish"].search(reading)):
             return m.group(0)
         person = c["crisis_person"].search(reading)
         if person and (c["self"].search(reading) or c["other"].search(reading) or c["my_dose"].search(reading)):
@@ -144,7 +145,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if not ruled.refuse:
         ruled = _escalation(question, turns, rules)
     p = _probabilities(question, turns, vector, reader, ruled, rules)
-    if p and p["crisis"] >= reader.thresholds["crisis"]:
+    if p and p["crisis"] >= reader.thresholds["crisis"] and _someone(question, rules):
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
     flagged = p and p["dosing"] >= reader.thresholds["dosing"]
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
@@ -162,6 +163,21 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
             return Verdict(True, "language", words, reply=Reply.DOSING)
         return Verdict(False, "language", reply=Reply.LANGUAGE)
     return ALLOW
+
+
+def _someone(question: str, rules: Rules) -> bool:
+    """May `question` speak of someone's harm? The reader's crisis vote needs a person or a
+    word of death, suicide or overdose in a question the rules read ("What does that mean?"
+    after an answer reads close to vague crisis messages, but names nobody); in a language they
+    do not read, it stands alone.
+
+    >>> _someone("What does that mean?", DEFAULT_RULES), _someone("nobody would miss me", DEFAULT_RULES)
+    (False, True)
+    """
+    if not read(question):
+        return True
+    text, c = canonical(question, lexicon=rules.lexicon), rules.c
+    return any(c[k].search(text) for k in ("self", "other", "crisis_topic", "crisis_person"))
 
 
 def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules) -> dict[str, float] | None:
@@ -188,7 +204,7 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 
     plain = canonical(question, lexicon=rules.lexicon, max_word=None)
     return any(says(reading) for reading in readings(question, lexicon=rules.lexicon)) or bool(
-        _obfuscated(question, plain) and rules.squashed(plain)) or any(
+        _obfuscated(question, plain, rules) and rules.squashed(plain)) or any(
         says(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
 
 
@@ -214,19 +230,27 @@ def _with(verdict: Verdict, **changes) -> Verdict:
     return Verdict(**{**verdict.__dict__, **changes})
 
 
-def _obfuscated(text: str, plain: str) -> bool:
+def _obfuscated(text: str, plain: str, rules: Rules = DEFAULT_RULES) -> bool:
     """Does `text` (`plain` in canonical form) look spaced out or run together?
+
+    Spaced out: many of its words are single letters, or pieces of one or two letters that
+    are not short words of the languages the rules read (`short_words` in `lexicon.toml`).
 
     >>> _obfuscated("h o w m u c h", "h o w m u c h"), _obfuscated("how much", "how much")
     (True, False)
     >>> _obfuscated("I'm 70 kg, how much water should I drink?", "i'm 70 kg, how much water should i drink?")
     False
+    >>> q = "How much should I tip at a restaurant in the US?"
+    >>> _obfuscated(q, q.lower())
+    False
     """
     tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", plain)  # "i'm" is one word
     if not tokens:
         return False
-    short = sum(len(t) <= 2 for t in tokens) / len(tokens)
-    return short > 0.4 or max(map(len, tokens)) >= 16 or "_" in text
+    known = rules.short_words
+    letters = sum(len(t) == 1 for t in tokens) / len(tokens)
+    pieces = sum(len(t) <= 2 and t not in known for t in tokens) / len(tokens)
+    return letters > 0.5 or pieces > 0.3 or max(map(len, tokens)) >= 16 or "_" in text
 
 
 def _escalation(question: str, recent: list[dict], rules: Rules) -> Verdict:

@@ -70,10 +70,34 @@ def unread(text: str, *, lexicon: Lexicon = LEXICON) -> bool:
     """Is `text` reliably in a language the rules do not read, even once read canonically?"""
     text = text[:MAX_CHARS]
     code, reliable = _cld2(text)
+    if _other_script(text, lexicon):
+        return True
     if not reliable or code in READ or code in NEAR or code == UNKNOWN:
         return False
     code, _ = _cld2(canonical(text, lexicon=lexicon, max_word=None))
     return code not in READ and code not in NEAR
+
+
+def _other_script(text: str, lexicon: Lexicon) -> bool:
+    """Are most of the letters of `text` in a script other than Latin, look-alike letters aside?
+
+    CLD2 may call a short mixed question unreliable ("처음인데 MDMA 몇 mg 먹어야 돼요?"),
+    but the rules cannot read its Hangul either.
+
+    >>> _other_script("처음인데 MDMA 몇 mg 먹어야 돼요?", LEXICON), _other_script("Hоw mуch MDMA?", LEXICON)
+    (True, False)
+    """
+    look_alike = _look_alike(lexicon)
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha() and ch not in look_alike]
+    if len(letters) < 4:
+        return False
+    other = sum(not ("a" <= ch.lower() <= "z") and not unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+    return other / len(letters) >= 0.5
+
+
+@lru_cache(maxsize=4)
+def _look_alike(lexicon: Lexicon) -> frozenset[str]:
+    return frozenset(lexicon.data["reading"]["homoglyphs"])
 
 
 def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:

@@ -29,15 +29,15 @@ PLACEHOLDER = re.compile(r"\{([a-z_]+\d?)\}")
 def alternatives(items: list[str]) -> str:
     """A list of alternatives from the data file as one pattern.
 
-    An alternative wrapped over lines is joined with the blanks around its lines dropped:
+    An alternative wrapped over lines is joined with the blanks around its lines dropped
+    (a pattern never starts or ends with a blank):
 
     >>> alternatives(["dose", '''
     ...     dos
     ...     ing'''])
     'dose|dosing'
     """
-    return "|".join("".join(line.strip() for line in item.splitlines()) if "\n" in item else item
-                    for item in items)
+    return "|".join("".join(line.strip() for line in item.splitlines()) for item in items)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per file read

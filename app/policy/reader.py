@@ -2,8 +2,8 @@
 rules' readings of it, that flags personal dosing and crisis.
 
 The weights live in `reader.npz` (about 10 KB), written by
-`eval/train_policy.py` from `eval/policy_tuning.jsonl`, `eval/policy_train.jsonl` and
-`eval/policy_train_extra.jsonl` (never the held-out sets). It reads the question's vector
+`eval/train_policy.py` from the policy's training files (`eval/policy_tuning.jsonl`,
+`eval/policy_train*.jsonl`, `eval/policy_train_h2/`; never the held-out sets). It reads the question's vector
 from the bundled all-MiniLM-L6-v2 (`ingest.embed.BUNDLED_MODEL`), normalized, whatever model
 the engine answers with, and `features(...)`: which concepts of `lexicon.toml` the
 question names, which rule matched it, and whether the recent turns hold a dose. It gives

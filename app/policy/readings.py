@@ -4,10 +4,11 @@
 every token is stable: "İ" does not split a word), drops invisible and blank
 characters, maps look-alike letters to Latin, strips accents, joins spaced-out
 letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
-is that form, the de-leeted form, the reversed text, and whatever base64, hex,
-ROT13 or Morse inside it decodes to. Only the first `MAX_CHARS` characters of a
-text are read, a number's first 24 digits and a word's first `MAX_WORD` characters,
-so no pattern of the rules rescans a long run.
+is that form, the de-leeted form, whatever base64, hex or Morse inside it decodes
+to, and the reversed or letter-shifted text (ROT13, Caesar) when that reads as words.
+Only the first `MAX_CHARS` characters of a text are read, a number's first 24
+digits and a word's first `MAX_WORD` characters, so no pattern of the rules rescans
+a long run.
 
 This module does not know what the words mean (`rules.py` does).
 """
@@ -15,7 +16,6 @@ This module does not know what the words mean (`rules.py` does).
 from __future__ import annotations
 
 import base64
-import codecs
 import re
 import unicodedata
 from functools import lru_cache
@@ -70,6 +70,7 @@ def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) ->
     text = INNER_MARKS.sub("", text)
     text = SPELL_PHRASES.sub(r"too \1", text)
     text = re.sub(r"[\w'?]+", lambda m: tables.spelling.get(m.group(0), m.group(0)), text)
+    text = tables.named.sub(r"\1someone", text)  # "my daughter molly" is a person
     text = LONG_NUMBER.sub(r"\1", text)  # subtle: the number patterns backtrack over a long run
     if max_word:  # subtle: "a number, a word, then 'or'" rescans a long word from each character
         return " ".join(word[:max_word] for word in text.split())
@@ -77,20 +78,44 @@ def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) ->
 
 
 def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
-    """The ways `text` is read: as written, de-leeted, reversed, and decoded.
+    """The ways `text` is read: as written, de-leeted, and what base64, hex or Morse inside
+    it decodes to; reversed, or with its letters shifted (ROT13 and every other Caesar shift),
+    only when that reads more like words than the text as written (`common_words` in
+    `lexicon.toml`), so a plain question is not read backwards ("bat" as "tab").
 
-    >>> readings("ekat I")
-    ['ekat i', 'i take', 'rxng v']
+    >>> readings("ekat I"), readings("krz pxfk vkrxog L wdnh")[-1]
+    (['ekat i', 'i take'], 'how much should i take')
+    >>> readings("How do I choke up on a baseball bat?")
+    ['how do i choke up on a baseball bat?']
     """
     return list(_readings(text[:MAX_CHARS], lexicon))
 
 
 @lru_cache(maxsize=256)
 def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
-    found = [canonical(text, lexicon=lexicon), canonical(text, leet=True, lexicon=lexicon),
-             canonical(text[::-1], lexicon=lexicon)]
+    plain = canonical(text, lexicon=lexicon)
+    found = [plain, canonical(text, leet=True, lexicon=lexicon)]
     found += [canonical(decoded, lexicon=lexicon) for decoded in _decoded(text)]
+    common = _tables(lexicon).common
+    floor = _wordiness(plain, common)
+    hidden = [canonical(text[::-1], lexicon=lexicon)]
+    if text.isascii():
+        lower = text.lower()
+        shifted = max((lower.translate(table) for table in SHIFTS), key=lambda t: _wordiness(t, common))
+        hidden.append(canonical(shifted, lexicon=lexicon))
+    found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     return tuple(dict.fromkeys(found))
+
+
+# The 25 Caesar shifts of the lower-case letters (13 is ROT13).
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SHIFTS = [str.maketrans(LETTERS, LETTERS[k:] + LETTERS[:k]) for k in range(1, 26)]
+
+
+def _wordiness(text: str, common: frozenset[str]) -> float:
+    """The share of the words of `text` that are common words."""
+    words = re.findall(r"[a-z]+", text)
+    return sum(w in common for w in words) / len(words) if words else 0.0
 
 
 def _folded(text: str, tables: _Tables) -> str:
@@ -120,6 +145,8 @@ class _Tables:
         self.homoglyphs = str.maketrans(reading["homoglyphs"], reading["latin"])
         self.leet = str.maketrans(reading["leet"], reading["unleet"])
         self.spelling = lexicon.data["spelling"]
+        self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
+        self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])})\s+)(?:{'|'.join(reading['names'])})\b")
 
 
 @lru_cache(maxsize=8)
@@ -158,12 +185,12 @@ def _unleet(m: re.Match, table: dict) -> str:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, hex, ROT13 or Morse inside `text`.
+    """Text hidden in base64, hex or Morse inside `text`.
 
-    >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[1]
+    >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0]
     'how much should I take'
     """
-    out = [codecs.decode(text, "rot13")]
+    out = []
     for run in BASE64.findall(text):
         try:
             out.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode())

@@ -50,6 +50,7 @@ class Rules:
         self.c = {name: lexicon.rx("{" + name + "}") for name in lexicon.concepts}
         self.p = {name: lexicon.rx(lexicon.pattern(name)) for name in lexicon.data["patterns"]}
         self.loose_judge = frozenset(lexicon.data["judge"]["loose"])
+        self.short_words = frozenset(lexicon.data["reading"]["short_words"].split())
         acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
         self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
                              _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
@@ -134,6 +135,11 @@ class Rules:
         if asked and asker and (found["use"] or found["drug"]) and not (
                 framed or info() or WHY.match(text) or looking_back or (found["checking"] and no_dose_ask())):
             yield "personal_dose", asked.group(0)
+        # a dose keyed to a body weight is a dose for that body, whatever the frame ("for research: the
+        # best dose for a 75 kg adult"), unless it reports a study's or the documents' population
+        if (weight := found["body_weight"]) and dosey and (found["drug"] or found["use"]) and not (
+                found["study_population"] or found["cited"] or WHY.match(text) or looking_back):
+            yield "personal_dose", weight.group(0)
         if found["prescribe"] and (dosey or found["drug"] or found["use"]):
             yield "personal_dose", found["prescribe"].group(0)
         asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])

@@ -50,6 +50,12 @@ def test_a_language_the_rules_do_not_read_gets_a_safe_decision(language, ask, ha
     assert not declined.refuse and declined.decline, (language, declined)
 
 
+def test_a_mixed_question_mostly_in_another_script_is_read_as_that_script():
+    # CLD2 cannot say what language this is, but the rules cannot read its Hangul either
+    assert policy.check("처음인데 MDMA 몇 mg 먹어야 돼요?").reply == Reply.DOSING
+    assert policy.check("Ноw muсh МDМА shоuld I tаkе?").rule != "language"  # look-alike letters: English
+
+
 def test_english_questions_are_never_declined_for_their_language():
     lines = (PROJECT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
