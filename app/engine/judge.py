@@ -12,6 +12,8 @@ figures, and the reader's `answered` minus its threshold; both are corpus-agnost
 (fitted on `eval/tuning.jsonl` and SQuAD 2.0 training articles). On the corpus the
 question prior (`prior.py`) was fitted for, the prior's margin decides instead, because
 it measures better there (docs/how-answers-are-made.md); `scores["prior"]` says which.
+Whatever decided, a question whose named subjects (`subjects`) no retrieved passage
+mentions is declined: `scores["subject_missing"]`.
 
 This module does not retrieve, score sentences, choose the answer's sentences or write
 any message.
@@ -22,6 +24,7 @@ any message.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -30,11 +33,12 @@ import numpy as np
 from app.engine.align import Aligner
 from app.engine.prior import QuestionPrior
 from app.engine.query import Query
-from app.engine.reader import Candidate, Reader, features
+from app.engine.reader import NAME, Candidate, Reader, features
 from app.engine.retrieve import LexicalIndex, Passage
 from app.engine.score import Scored, SentenceEncoder
-from app.engine.terms import terms, words
+from app.engine.terms import normalize, terms, words
 from app.engine.vectors import KeptVectors
+from app.policy import drug_aliases, substances
 
 # The first-pass rule: answer when this weighted sum of the best-scored sentence's figures is
 # >= 0. Fitted by `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
@@ -95,6 +99,9 @@ class Judge:
         scores["reader"] = scores["answered"] - self.reader.threshold
         scores["answerability"] = (prior.logit(scores, vector) if prior
                                    else min(scores["agnostic"], scores["reader"]))
+        scores["subject_missing"] = float(subject_missing(query.question, passages))
+        if scores["subject_missing"]:  # on every corpus, whatever decided
+            scores["answerability"] = min(scores["answerability"], -1.0)
         return scores, candidates
 
     def _prior(self, state: _PerIndex) -> QuestionPrior | None:
@@ -123,6 +130,41 @@ class Judge:
             return {}
         vectors = self.encoder.encode_texts(missing)
         return {t: max(0.0, float(v.max())) for t, v in zip(missing, vectors @ state.vocab.T)}
+
+
+def subjects(question: str) -> set[str]:
+    """What the question is about by name: its capitalized words past the first (a person,
+    a place, a brand), and the drugs and medicines it names, each as a stem to look for.
+
+    >>> sorted(subjects("Is Xanax addictive?")), sorted(subjects("Are MAOIs and tramadol risky?"))
+    (['xanax'], ['maoi', 'tramadol'])
+    >>> sorted(subjects("took molly last week, do the articles mention this?"))
+    ['mdma']
+    """
+    found = {_stem(n) for n in NAME.findall(normalize(question)) if not n.lower().startswith("i'")}
+    aliases = drug_aliases()  # the drug's slang by its name: "molly" is "mdma"
+    found |= {_stem(aliases.get(s, s)) for s in substances(question)}
+    return {aliases.get(s, s) for s in found if len(s) >= 3}
+
+
+def subject_missing(question: str, passages: list[Passage]) -> bool:
+    """Does the question name subjects none of which the retrieved passages mention (their
+    titles, sections and text)? Asked about Xanax, passages about MDMA do not answer.
+
+    >>> subject_missing("Is Xanax addictive?", [])
+    True
+    """
+    named = subjects(question)
+    if not named:
+        return False
+    text = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in passages).casefold()
+    return not any(re.search(rf"\b{re.escape(s)}", text) for s in named)
+
+
+def _stem(name: str) -> str:
+    """"Parkinson's" -> "parkinson", "MDMA-assisted" -> "mdma", "MAOIs" -> "maoi"."""
+    word = re.sub(r"['\u2019]s?$", "", name.casefold()).split("-")[0]
+    return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 
 def reason(scores: dict[str, float], retrieved: bool) -> str:

@@ -4,13 +4,14 @@ Verdict`, `Verdict`, `Reply` and `message(reply, language)` (the replies, in
 `messages.toml`), `REFUSAL` (the English dosing refusal), `RULES` (what can decide),
 `load_reader()` and `Reader` (the learned second reader, `reader.npz`), `reader_features`
 (its rule features, for training), `canonical` and `readings` (how a question is read),
-`drug_aliases()` (the drug's names, for retrieval), `risk_words()`, `guidance_words()` and
+`drug_aliases()` (the drug's names, for retrieval), `substances(text)` (the drugs and
+medicines a text names, for the engine's subject check), `risk_words()`, `guidance_words()` and
 `has_figure` (for the refusal's cited risk facts).
 `check.py` decides, `rules.py` holds the rules, `readings.py` the ways a text is read,
 `language.py` which language it is in, `lexicon.py` loads the words from `lexicon.toml`.
 """
 
-from app.policy.check import RULES, Verdict, check
+from app.policy.check import RULES, Verdict, check, substances
 from app.policy.lexicon import drug_aliases, guidance_words, risk_words
 from app.policy.messages import Reply, message
 from app.policy.reader import FEATURES, LABELS, Reader, load_reader
@@ -21,4 +22,4 @@ REFUSAL = message(Reply.DOSING)
 
 __all__ = ["FEATURES", "LABELS", "REFUSAL", "RULES", "Reader", "Reply", "Verdict", "canonical", "check",
            "drug_aliases", "guidance_words", "has_figure", "load_reader", "message", "reader_features",
-           "readings", "risk_words"]
+           "readings", "risk_words", "substances"]

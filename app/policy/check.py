@@ -100,6 +100,18 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     return ALLOW
 
 
+def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:
+    """The drugs and medicines `text` names, as the rules read them (canonical words), not
+    the words of a kind of drug (`[drug] kinds`: "medicine", "antidepressants").
+
+    >>> substances("Is Xanax addictive, or sertraline?"), substances("Does the medicine help?")
+    (['xanax', 'sertraline'], [])
+    """
+    kinds = set(rules.lexicon.data["drug"]["kinds"])
+    return [m.group(0) for m in rules.substance.finditer(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
+            if m.group(0) not in kinds]
+
+
 def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
     """The rules' verdict on one message, on its own, scope aside.
 

@@ -224,6 +224,20 @@ def test_off_topic_question_declines(ask):
     assert (result.decision, result.reason) == (Decision.DECLINE, "not_covered")
 
 
+@pytest.mark.parametrize("question", ["Is Xanax addictive?", "Is it safe to combine tramadol with omeprazole?",
+                                      "What schedule is Ambien in?"])
+def test_a_question_about_a_subject_the_passages_never_name_declines(ask, question):
+    # the passages speak of MDMA's addictive liability and schedule: not of this drug
+    result = ask(question)
+    assert (result.decision, result.reason) == (Decision.DECLINE, "not_covered")
+    assert result.scores["subject_missing"] == 1.0
+
+
+def test_the_drug_s_slang_and_its_medicines_are_subjects_the_passages_name(ask):
+    for question in ("Is molly addictive?", "Why is MDMA risky with sertraline?"):
+        assert ask(question).scores["subject_missing"] == 0.0, question
+
+
 def test_followup_carries_the_topic(ask):
     result = ask("What are its symptoms?", [{"role": "user", "content": "What is serotonin syndrome?"}])
     assert result.decision == Decision.ANSWER
