@@ -22,6 +22,7 @@ This module does not decide anything; `check.py` does.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -103,14 +104,17 @@ def _look_alike(lexicon: Lexicon) -> frozenset[str]:
 def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     """The first word of `kind` ("substance" or "crisis") in `text`, in any language, or "".
 
-    A unit (mg, мг, 毫克...) is one of the substance words.
+    A unit (mg, мг, 毫克...) is one of the substance words. A short word in Latin letters
+    (three letters or fewer) is found only as a whole word: "mg" is not in Tagalog "mga".
 
     >>> unread_words("Сколько таблеток мне принять?", "substance"), unread_words("Bugün hava nasıl?", "substance")
     ('таблет', '')
+    >>> unread_words("Ano ang mga sintomas?", "substance"), unread_words("Ilang 100mg?", "substance")
+    ('', 'mg')
     """
     folded = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
-    for word in _unread_table(lexicon)[kind]:
-        if word in folded:
+    for word, latin in _unread_table(lexicon)[kind]:
+        if word in folded and (latin is None or latin.search(folded)):
             return word
     return ""
 
@@ -126,5 +130,16 @@ def read(text: str) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _unread_table(lexicon: Lexicon) -> dict[str, list[str]]:
-    return {k: [unicodedata.normalize("NFKC", w).casefold() for w in v] for k, v in lexicon.data["unread"].items()}
+def _unread_table(lexicon: Lexicon) -> dict[str, list[tuple[str, re.Pattern | None]]]:
+    """Each kind's words, with the pattern that finds a short word in Latin letters as a word."""
+    table = {}
+    for kind, found in lexicon.data["unread"].items():
+        table[kind] = []
+        for w in found:
+            word = unicodedata.normalize("NFKC", w).casefold()
+            core = word.strip()
+            latin = None
+            if core.isascii() and core[:1].isalpha() and len(core) <= 3:
+                latin = re.compile(rf"(?<![a-z]){re.escape(core)}(?![a-z])")
+            table[kind].append((word, latin))
+    return table

@@ -56,6 +56,13 @@ def test_a_mixed_question_mostly_in_another_script_is_read_as_that_script():
     assert policy.check("Ноw muсh МDМА shоuld I tаkе?").rule != "language"  # look-alike letters: English
 
 
+def test_a_short_unit_word_is_found_only_as_a_word():
+    # Tagalog's plural marker "mga" holds "mg": the question is declined for its language, not refused
+    verdict = policy.check("Ano ang mga sintomas ng serotonin syndrome?")
+    assert not verdict.refuse and verdict.decline
+    assert policy.check("Ilang 100mg ang dapat kong inumin ngayong gabi?").refuse
+
+
 def test_english_questions_are_never_declined_for_their_language():
     lines = (PROJECT / "eval" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     questions = [json.loads(line)["question"] for line in lines if line.strip()]
