@@ -163,6 +163,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(question, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
+    if in_scope and _for_animal(question, rules):
+        in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope:
         return ruled
     if flagged and in_scope:
@@ -190,6 +192,18 @@ def _someone(question: str, rules: Rules) -> bool:
         return True
     text, c = canonical(question, lexicon=rules.lexicon), rules.c
     return any(c[k].search(text) for k in ("self", "other", "crisis_topic", "crisis_person"))
+
+
+def _for_animal(question: str, rules: Rules) -> bool:
+    """Is the dose for an animal (a dog's pill), and the corpus's drug not named?
+
+    >>> _for_animal("Any tips for getting a dog to swallow a pill?", DEFAULT_RULES)
+    True
+    >>> _for_animal("Can my dog and I share a molly?", DEFAULT_RULES)
+    False
+    """
+    text = canonical(question, lexicon=rules.lexicon)
+    return bool(rules.c["animal"].search(text)) and not rules.drug.search(text)
 
 
 def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules) -> dict[str, float] | None:

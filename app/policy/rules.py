@@ -51,6 +51,7 @@ class Rules:
         self.p = {name: lexicon.rx(lexicon.pattern(name)) for name in lexicon.data["patterns"]}
         self.loose_judge = frozenset(lexicon.data["judge"]["loose"])
         self.short_words = frozenset(lexicon.data["reading"]["short_words"].split())
+        self.drug = lexicon.rx("(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}")  # the corpus's drug
         acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
         self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
                              _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
