@@ -141,10 +141,10 @@ def subjects(question: str) -> set[str]:
     >>> sorted(subjects("took molly last week, do the articles mention this?"))
     ['mdma']
     """
-    found = {_stem(n) for n in NAME.findall(normalize(question)) if not n.lower().startswith("i'")}
-    aliases = drug_aliases()  # the drug's slang by its name: "molly" is "mdma"
-    found |= {_stem(aliases.get(s, s)) for s in substances(question)}
-    return {aliases.get(s, s) for s in found if len(s) >= 3}
+    aliases = drug_aliases()  # the drug's slang by its name: "molly" and "Mollies" are "mdma"
+    named = [n.casefold() for n in NAME.findall(normalize(question)) if not n.lower().startswith("i'")]
+    found = {aliases.get(n) or aliases.get(_stem(n)) or _stem(n) for n in [*named, *substances(question)]}
+    return {s for s in found if len(s) >= 3}
 
 
 def subject_missing(question: str, passages: list[Passage]) -> bool:

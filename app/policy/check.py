@@ -107,9 +107,8 @@ def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:
     >>> substances("Is Xanax addictive, or sertraline?"), substances("Does the medicine help?")
     (['xanax', 'sertraline'], [])
     """
-    kinds = set(rules.lexicon.data["drug"]["kinds"])
     return [m.group(0) for m in rules.substance.finditer(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
-            if m.group(0) not in kinds]
+            if m.group(0) not in rules.kinds]
 
 
 def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:

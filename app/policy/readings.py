@@ -103,6 +103,7 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         lower = text.lower()
         shifted = max((lower.translate(table) for table in SHIFTS), key=lambda t: _wordiness(t, common))
         hidden.append(canonical(shifted, lexicon=lexicon))
+    # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     return tuple(dict.fromkeys(found))
 

@@ -51,14 +51,16 @@ class Rules:
         self.p = {name: lexicon.rx(lexicon.pattern(name)) for name in lexicon.data["patterns"]}
         self.loose_judge = frozenset(lexicon.data["judge"]["loose"])
         self.short_words = frozenset(lexicon.data["reading"]["short_words"].split())
-        self.drug = lexicon.rx("(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}")  # the corpus's drug
+        drug = "(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}"  # the corpus's drug ("e" alone is no name)
+        self.drug = lexicon.rx(drug)
+        self.substance = lexicon.rx(drug + "|{meds}|{other_drugs}")
+        self.kinds = frozenset(lexicon.data["drug"]["kinds"])  # a kind of drug, not one
         acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
         self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
                              _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
-        self.substance = lexicon.rx("(?!e\\b|es\\b)(?:{drug_names})|{drug_foreign}|{meds}|{other_drugs}")
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""
