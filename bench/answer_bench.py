@@ -1,10 +1,13 @@
-"""Answer latency on the default corpus, beside the floor no design can beat.
+"""Answer latency on the default corpus and on another one, beside the floor no design can beat.
 
 Warm latency: one engine, warmed with a few questions, then every question of
 eval/tuning.jsonl and eval/questions.jsonl (with their conversation history),
 timed end to end. The floor, measured in the same run on the same questions:
 embedding the question plus one Chroma query. Cold start: a new process,
-`python -m app.ask`, from start to its printed answer. Reports numbers and
+`python -m app.ask`, from start to its printed answer. The same warm figures on the two
+held-out SQuAD articles (`eval/squad/heldout`), a corpus the question prior was not fitted
+for, where the reader and its cross-reader decide (the path users' own documents take).
+Reports numbers and
 asserts nothing (this is not a test).
 
     $ python bench/answer_bench.py
@@ -31,6 +34,7 @@ from ingest.store import open_store  # noqa: E402
 
 WARMUP = 5
 COLD_RUNS = 3
+SQUAD = PROJECT / "eval" / "squad" / "heldout"
 QUESTION = "What are the symptoms of serotonin syndrome?"
 
 
@@ -47,9 +51,13 @@ def cases() -> list[dict]:
     return out
 
 
-def latencies(engine: Engine, top_k: int) -> tuple[list[float], list[float]]:
-    """(warm answer ms, floor ms) per question of `cases()`, after `WARMUP` questions."""
-    questions = cases()
+def squad_cases() -> list[dict]:
+    text = (SQUAD / "cases.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def latencies(engine: Engine, top_k: int, questions: list[dict]) -> tuple[list[float], list[float]]:
+    """(warm answer ms, floor ms) per question, after `WARMUP` questions."""
     retriever = Retriever(open_store(engine.settings), engine.embeddings)  # the floor's own
     for case in questions[:WARMUP]:
         engine.answer(case["question"], case.get("history"))
@@ -69,7 +77,7 @@ def run() -> list[tuple[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(corpus_dir=corpus, data_dir=Path(tmp))
         ingest(settings)
-        warm, floor = latencies(Engine(settings), settings.top_k)
+        warm, floor = latencies(Engine(settings), settings.top_k, cases())
         env = os.environ | {"DATA_DIR": tmp, "CORPUS_DIR": str(corpus)}
         cold = []
         for _ in range(COLD_RUNS):
@@ -77,13 +85,23 @@ def run() -> list[tuple[str, str]]:
             subprocess.run([sys.executable, "-m", "app.ask", QUESTION], cwd=PROJECT, env=env,
                            check=True, capture_output=True)
             cold.append(time.perf_counter() - started)
+    with tempfile.TemporaryDirectory() as tmp:  # a corpus of one's own: the reader decides
+        settings = Settings(corpus_dir=SQUAD / "corpus", data_dir=Path(tmp))
+        ingest(settings)
+        own, own_floor = latencies(Engine(settings), settings.top_k, squad_cases())
     p50, p95 = percentile(warm, 0.5), percentile(warm, 0.95)
     f50, f95 = percentile(floor, 0.5), percentile(floor, 0.95)
+    o50, o95 = percentile(own, 0.5), percentile(own, 0.95)
+    g50, g95 = percentile(own_floor, 0.5), percentile(own_floor, 0.95)
     return [
         ("questions timed (warm)", str(len(warm))),
         ("warm answer latency p50 / p95", f"{p50:.1f} ms / {p95:.1f} ms"),
         ("floor: embed question + one Chroma query, p50 / p95", f"{f50:.1f} ms / {f95:.1f} ms"),
         ("warm p50 ÷ floor p50", f"{p50 / f50:.1f}×"),
+        (f"another corpus (the two held-out SQuAD articles, the reader and cross-reader decide): "
+         f"{len(own)} questions, warm p50 / p95", f"{o50:.1f} ms / {o95:.1f} ms"),
+        ("another corpus: floor p50 / p95", f"{g50:.1f} ms / {g95:.1f} ms"),
+        ("another corpus: warm p50 ÷ floor p50", f"{o50 / g50:.1f}×"),
         (f"cold start: `python -m app.ask` to its answer (median of {COLD_RUNS})",
          f"{statistics.median(cold):.2f} s"),
     ]

@@ -51,6 +51,7 @@ from squad import DEFAULT_DATA, TRAIN, article_text, file_name, load_articles  #
 
 from app.engine import Engine  # noqa: E402
 from app.engine.align import Aligner  # noqa: E402
+from app.engine.cross import CROSS_TOP, UNREAD  # noqa: E402
 from app.engine.reader import (  # noqa: E402
     FEATURES,
     QUESTION_FEATURES,
@@ -204,20 +205,43 @@ class Fold:
     answered: float = 0.0
 
 
+def inside_of(item: Item, top_k: int = TOP_K) -> list:
+    """The item's candidates the engine reads: the sentences of its first `top_k` passages."""
+    passages = item.assessment.passages[:top_k]
+    return [s for s in item.assessment.scored if any(
+        p.chunk.source == s.sentence.source and p.chunk.start <= s.sentence.start
+        and s.sentence.end <= p.chunk.end for p in passages)]
+
+
 def rows_of(item: Item, top_k: int = TOP_K, drop: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, list]:
     """Feature rows, labels and the scored candidates of an item, as the engine would see them."""
     found = item.assessment
     passages = found.passages[:top_k]
-    inside = [s for s in found.scored if any(
-        p.chunk.source == s.sentence.source and p.chunk.start <= s.sentence.start
-        and s.sentence.end <= p.chunk.end for p in passages)]
+    inside = inside_of(item, top_k)
     aligned = _aligner().figures(found.query.question, [s.sentence.text for s in inside])
-    x = features(found.query, found.weights, inside, passages, found.scores.get("unknown", 0.0), aligned)
+    crossed = np.full(len(inside), UNREAD)
+    for i, s in enumerate(inside[:CROSS_TOP]):
+        crossed[i] = CROSS_LOGITS[(item.qid, s.sentence.source, s.sentence.start, s.sentence.end)]
+    x = features(found.query, found.weights, inside, passages, found.scores.get("unknown", 0.0), aligned,
+                 crossed)
     for name in drop:
         x[:, FEATURES.index(name)] = 0.0
     y = np.array([(s.sentence.source, s.sentence.start, s.sentence.end) in item.positives
                   for s in inside], dtype=bool)
     return x, y, inside
+
+
+CROSS_LOGITS: dict[tuple, float] = {}  # (qid, source, start, end) -> out-of-fold logit
+
+
+def load_cross_logits(work: Path) -> None:
+    """The cross-reader's out-of-fold logits, which `eval/train_cross.py` wrote."""
+    try:
+        with (work / "cross.pkl").open("rb") as fh:
+            CROSS_LOGITS.update(pickle.load(fh))
+    except FileNotFoundError:
+        raise SystemExit(f"{work / 'cross.pkl'} is missing: run `python eval/train_cross.py` "
+                         "after `collect` and before `fit`") from None
 
 
 @lru_cache(maxsize=1)
@@ -409,6 +433,7 @@ ABLATIONS = {
                                             "has_month", "type_found"),
     "without token alignment": ("align_mean", "align_min", "align_second", "align_weak", "align_gap",
                                 "align_min_gap"),
+    "without the cross-reader": ("cross", "cross_gap", "best_cross"),
 }
 
 
@@ -469,7 +494,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.step in ("collect", "collect-default", "all"):
         collect(args.work, args.data, only_default=args.step == "collect-default")
+    if args.step == "all":
+        import train_cross  # the cross-reader's out-of-fold logits are features of the fit
+        train_cross.main(["--work", str(args.work)])
     if args.step in ("fit", "all"):
+        load_cross_logits(args.work)
         fit_and_write(load_items(args.work), out=args.out, report_path=args.report)
     return 0
 

@@ -2,6 +2,7 @@
 
 Fixtures: an isolated environment per test; a fake embedding model for mechanics
 (`fake_embeddings`) and the real one, loaded once per session, for meaning (`embeddings`).
+Outside the slow tier an engine reads with `FakeCross`, not the real cross-reader.
 
 Tiers: `pytest_collection_modifyitems` marks every test by the fixtures it uses (see
 `TIER_FIXTURES`), so `pytest -m "not slow and not browser and not server"` (`make
@@ -102,6 +103,23 @@ def real_model_only_when_slow(request, monkeypatch):
         return load(name, device, batch_size)
 
     monkeypatch.setattr(ingest.embed, "_load", refuse)
+    # the cross-reader is a transformer too: the fast tier's engines read with a fake
+    import app.engine.engine
+
+    monkeypatch.setattr(app.engine.engine, "default_cross", FakeCross)
+
+
+class FakeCross:
+    """A stand-in cross-reader for mechanics: the logit grows with the share of the
+    question's words the text holds. It means little, costs nothing and never changes."""
+
+    def logits(self, question: str, texts: list[str]):
+        import numpy as np
+
+        from app.engine.terms import words
+
+        asked = set(words(question))
+        return np.array([4.0 * len(asked & set(words(t))) / max(len(asked), 1) - 2.0 for t in texts])
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,7 @@ from langchain_huggingface import HuggingFaceEmbeddings
 from app import policy
 from app.engine.align import Aligner
 from app.engine.answer import Answer, Decision, compose
+from app.engine.cross import CrossReader, default_cross
 from app.engine.judge import Judge, reason
 from app.engine.prior import PRIOR_FILE, QuestionPrior
 from app.engine.query import Query, clean_question, contextualize
@@ -85,7 +86,7 @@ class Engine:
     """Answers questions from one store; load once, ask many times."""
 
     def __init__(self, settings: Settings, *, embeddings: Embeddings | None = None,
-                 reader: Reader | None = None):
+                 reader: Reader | None = None, cross: CrossReader | None = None):
         self.settings = settings
         self.embeddings = embeddings or load_embeddings(
             settings.embedding_model, device=settings.embedding_device,
@@ -99,7 +100,8 @@ class Engine:
         kept = KeptVectors(self.embeddings)
         self._reader = reader or default_reader()
         self._aligner = Aligner(self.embeddings)  # the question's one pass through the model
-        self._judge = Judge(self._encoder, kept, self._reader, QuestionPrior.load(PRIOR_FILE),
+        self._judge = Judge(self._encoder, kept, self._reader, lambda: cross or default_cross(),
+                            QuestionPrior.load(PRIOR_FILE),
                             settings.embedding_model, aligner=self._aligner)
         self._suggester = Suggester(kept, self._answers)
 

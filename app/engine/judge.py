@@ -12,6 +12,8 @@ figures, and the reader's `answered` minus its threshold; both are corpus-agnost
 (fitted on `eval/tuning.jsonl` and SQuAD 2.0 training articles). On the corpus the
 question prior (`prior.py`) was fitted for, the prior's margin decides instead, because
 it measures better there (docs/how-answers-are-made.md); `scores["prior"]` says which.
+There the answer's sentences are chosen by score, so the cross-reader is not run (its
+features read `UNREAD`, and the reader's figures are for the record only).
 Whatever decided, a question whose named subjects (`subjects`) no retrieved passage
 mentions is declined: `scores["subject_missing"]`.
 
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.engine.align import Aligner
+from app.engine.cross import CROSS_TOP, UNREAD, CrossReader, pair_text
 from app.engine.prior import QuestionPrior
 from app.engine.query import Query
 from app.engine.reader import NAME, Candidate, Reader, features
@@ -59,8 +63,11 @@ class Judge:
     """The answer-or-decline figures for one engine's index."""
 
     def __init__(self, encoder: SentenceEncoder, kept: KeptVectors, reader: Reader,
-                 prior: QuestionPrior | None = None, model: str = "", aligner: Aligner | None = None):
-        self.encoder, self.kept, self.reader = encoder, kept, reader
+                 cross: Callable[[], CrossReader], prior: QuestionPrior | None = None, model: str = "",
+                 aligner: Aligner | None = None):
+        """`cross` gives the cross-reader; it is called on first need (loading costs seconds,
+        and where the prior decides it is never needed)."""
+        self.encoder, self.kept, self.reader, self._cross = encoder, kept, reader, cross
         self.aligner = aligner or Aligner(encoder.embeddings)
         self.prior, self.model = prior, model
         self._state: _PerIndex | None = None
@@ -81,8 +88,14 @@ class Judge:
         unknown = sum(own.get(t, index.idf(t)) * (1 - near.get(w, 0.0))
                       for t, w in missing.items()) / total
         aligned = self.aligner.figures(query.question, [s.sentence.text for s in scored])
+        prior = self._prior(state)
+        crossed = np.full(len(scored), UNREAD)
+        if not prior:  # the reader decides: the cross-reader's pass is worth its cost
+            read = scored[:CROSS_TOP]
+            crossed[:len(read)] = self._cross().logits(
+                query.question, [pair_text(s.sentence.heading, s.sentence.text) for s in read])
         probabilities, answered = self.reader.read(
-            features(query, weights, scored, passages, unknown, aligned))
+            features(query, weights, scored, passages, unknown, aligned, crossed))
         candidates = sorted((Candidate(s, float(p)) for s, p in zip(scored, probabilities)),
                             key=lambda c: (-c.probability, c.scored.sentence.source, c.scored.sentence.start))
         top = scored[0] if scored else None  # the best by the first-pass score
@@ -94,7 +107,6 @@ class Judge:
                   "answered": answered if best else 0.0}
         scores["agnostic"] = ANSWERABILITY["bias"] + sum(
             w * scores[k] for k, w in ANSWERABILITY.items() if k != "bias")
-        prior = self._prior(state)
         scores["prior"] = 1.0 if prior else 0.0
         scores["reader"] = scores["answered"] - self.reader.threshold
         scores["answerability"] = (prior.logit(scores, vector) if prior

@@ -36,6 +36,7 @@ import numpy as np
 
 from app.engine.align import FIGURES as ALIGN_FIGURES
 from app.engine.align import UNALIGNED
+from app.engine.cross import UNREAD
 from app.engine.query import Query
 from app.engine.retrieve import Passage
 from app.engine.score import REDUNDANT, Scored
@@ -52,6 +53,7 @@ FEATURES = (
     "ask_who", "ask_when", "ask_where", "ask_count", "ask_why", "ask_how", "ask_what",
     "has_number", "has_year", "has_new_name", "has_month", "type_found",
     "best_semantic", "best_cover", *ALIGN_FIGURES, "align_gap", "align_min_gap",
+    "cross", "cross_gap", "best_cross",
 )
 
 # Question kinds, tried in order on the question's first words; the last one is the rest.
@@ -124,10 +126,12 @@ def _word_set(text: str) -> frozenset[str]:
 
 
 def features(query: Query, weights: dict[str, float], scored: list[Scored],
-             passages: list[Passage], unknown: float, aligned: np.ndarray) -> np.ndarray:
+             passages: list[Passage], unknown: float, aligned: np.ndarray,
+             crossed: np.ndarray) -> np.ndarray:
     """One row of `FEATURES` per candidate in `scored` (the engine's order); `aligned` holds
     their token alignment with the question (`align.Aligner.figures`), one row each, or
-    `UNALIGNED` for a sentence it did not align (then so are its gaps)."""
+    `UNALIGNED` for a sentence it did not align (then so are its gaps); `crossed` their
+    cross-reader logits (`cross.py`), `UNREAD` for a sentence it did not read."""
     if not scored:
         return np.zeros((0, len(FEATURES)))
     question = query.question
@@ -147,6 +151,7 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
         context_words[f"{c.source}:{c.start}"] = _word_set(c.embedding_text())
         context_terms[f"{c.source}:{c.start}"] = set(_term_list(c.embedding_text()))
     best_sem = max(s.semantic for s in scored)
+    best_cross = float(crossed.max())
     covers = []
     rows = []
     for i, s in enumerate(scored):
@@ -197,6 +202,9 @@ def features(query: Query, weights: dict[str, float], scored: list[Scored],
                           else float(aligned[:, 0].max() - aligned[i, 0])),
             "align_min_gap": (UNALIGNED if aligned[i, 0] == UNALIGNED
                               else float(aligned[:, 1].max() - aligned[i, 1])),
+            "cross": float(crossed[i]),
+            "cross_gap": UNREAD if crossed[i] == UNREAD else best_cross - float(crossed[i]),
+            "best_cross": best_cross,
         }
         rows.append(row)
     best_cover = max(covers)
@@ -240,7 +248,7 @@ QUESTION_FEATURES = (
     "best", "second", "margin", "candidates", "best_semantic", "best_cover", "unknown",
     "missing_sentence", "missing_context", "names_missing", "numbers_missing", "type_found",
     "negation_mismatch", "question_terms", "ask_who", "ask_when", "ask_where", "ask_count",
-    "ask_why", "ask_how", "ask_what", "align_mean", "align_min", "align_weak",
+    "ask_why", "ask_how", "ask_what", "align_mean", "align_min", "align_weak", "cross", "best_cross",
 )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.engine.align import UNALIGNED
+from app.engine.cross import UNREAD
 from app.engine.query import Query
 from app.engine.reader import (
     FEATURES,
@@ -101,7 +102,8 @@ def test_features_are_one_finite_row_per_candidate():
     cands = [scored(sentence(0, "Harvard was founded by John Harvard in 1636."), 0, 0.7),
              scored(sentence(60, "The college grew over the next century."), 1, 0.3)]
     aligned = np.array([[0.9, 0.8, 0.85, 0.0], [0.4, 0.1, 0.3, 0.5]])
-    rows = features(q, {"harvard": 2.0, "found": 1.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned)
+    rows = features(q, {"harvard": 2.0, "found": 1.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned,
+                    np.array([3.0, -1.0]))
     assert rows.shape == (2, len(FEATURES)) and np.isfinite(rows).all()
     named = dict(zip(FEATURES, rows[0]))
     assert named["ask_who"] == 1 and named["has_year"] == 1 and named["cover_sentence"] == 1.0
@@ -109,18 +111,20 @@ def test_features_are_one_finite_row_per_candidate():
     second = dict(zip(FEATURES, rows[1]))
     assert second["missing_sentence"] == 1.0  # lacks "harvard"
     assert second["align_gap"] == pytest.approx(0.5) and second["align_min_gap"] == pytest.approx(0.7)
-    assert features(q, {}, [], [], 0.0, np.zeros((0, 4))).shape == (0, len(FEATURES))
+    assert second["cross"] == -1.0 and second["cross_gap"] == 4.0 and second["best_cross"] == 3.0
+    assert features(q, {}, [], [], 0.0, np.zeros((0, 4)), np.zeros(0)).shape == (0, len(FEATURES))
 
 
-def test_an_unaligned_sentence_keeps_the_marker_and_the_question_reads_the_best_aligned():
+def test_an_unaligned_or_unread_sentence_keeps_the_marker_and_the_question_reads_the_best_aligned():
     q = Query("Who founded Harvard?", "Who founded Harvard?", False)
     chunk = Chunk("c", "a.txt", "Harvard", "Harvard", 0, 300, "x" * 300)
     cands = [scored(sentence(0, "Harvard was founded by John Harvard in 1636."), 0, 0.7),
              scored(sentence(60, "The college grew over the next century."), 1, 0.3)]
     aligned = np.array([[0.9, 0.8, 0.85, 0.0], [UNALIGNED] * 4])
-    rows = features(q, {"harvard": 2.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned)
+    rows = features(q, {"harvard": 2.0}, cands, [Passage(chunk, 1.0)], 0.1, aligned, np.array([2.0, UNREAD]))
     second = dict(zip(FEATURES, rows[1]))
     assert second["align_mean"] == second["align_gap"] == second["align_min_gap"] == UNALIGNED
+    assert second["cross"] == second["cross_gap"] == UNREAD and second["best_cross"] == 2.0
     # the unaligned sentence is the more probable: the question's alignment is the first's
     named = dict(zip(QUESTION_FEATURES, question_features(rows, np.array([0.2, 0.6]))[0]))
     assert named["best"] == 0.6 and named["align_mean"] == 0.9 and named["align_min"] == 0.8
