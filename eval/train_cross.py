@@ -1,6 +1,6 @@
 """Train the cross-reader (`app/engine/cross.py`): the question and a sentence read together.
 
-Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 25 minutes, after
+Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 40 minutes, after
 the reader's candidates are collected:
 
     python eval/train_reader.py collect   # the candidates of every training question
@@ -171,17 +171,18 @@ def batches(indices: list[int], states: list, rng: np.random.Generator) -> list[
     return [out[i] for i in rng.permutation(len(out))]
 
 
-def train(torch, base: str, states: list, labels: np.ndarray, groups: list[tuple[int, int]]):
+def train(torch, base: str, states: list, labels: np.ndarray, groups: list[tuple[int, int]], *,
+          epochs: int = EPOCHS, lr: float = LR):
     """Fit adapters and head on the pairs of the questions `groups` (each a range of
     pairs); the model, adapters and head. The loss is binary cross-entropy per pair, the
     rare positives weighing half the negatives all together."""
     torch.manual_seed(SEED)
     model, adapters, head = build(torch, base)
     params = [p for a in adapters.values() for p in (a.A, a.B)] + list(head.parameters())
-    opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     rng = np.random.default_rng(SEED)
     indices = [i for a, b in groups for i in range(a, b)]
-    plan = [batches(indices, states, rng) for _ in range(EPOCHS)]
+    plan = [batches(indices, states, rng) for _ in range(epochs)]
     total = sum(len(p) for p in plan)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / 50) * max(0.0, 1 - step / total))
     positive = float(labels[indices].mean())
@@ -264,7 +265,6 @@ def kept_states(torch, base: str, work: Path, questions: list[str], texts: list[
 
 
 def main(argv: list[str] | None = None) -> int:
-    global EPOCHS, LR
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "reader-train")
     parser.add_argument("--out", type=Path, default=CROSS_FILE)
@@ -274,7 +274,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--lr", type=float, default=LR)
     args = parser.parse_args(argv)
-    EPOCHS, LR = args.epochs, args.lr
     import torch
     torch.set_num_threads(2)
     started = time.perf_counter()
@@ -312,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         fit_on = [g for g, owner in zip(groups, owners) if owner != k]
         held = [i for it in items if fold_of(it) == k for i in range(*spans[it.qid])]
         print(f"fold {k}: fit on {len(fit_on)} questions, hold out {len(held)} pairs", flush=True)
-        model, _, head = train(torch, base, states, labels_arr, fit_on)
+        model, _, head = train(torch, base, states, labels_arr, fit_on, epochs=args.epochs, lr=args.lr)
         logits[held] = predict(torch, model, head, states, held)
         names = sorted({it.group for it in items if fold_of(it) == k})
         f = fold_figures([it for it in items if fold_of(it) == k], spans, logits, labels_arr)
@@ -328,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     with (args.work / "cross.pkl").open("wb") as fh:
         pickle.dump(dict(zip(keys, logits.tolist())), fh)
     print("final fit on every pair", flush=True)
-    model, adapters, head = train(torch, base, states, labels_arr, groups)
+    model, adapters, head = train(torch, base, states, labels_arr, groups, epochs=args.epochs, lr=args.lr)
     weights = export(adapters, head)
     np.savez_compressed(args.out, **weights)
     check = CrossReader.load(args.out, base)
@@ -337,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     trained = predict(torch, model, head, states, sample)
     gap = float(np.abs(shipped - trained).max())
     lines += ["", f"Fitted on {len(items)} questions, {len(texts)} pairs ({int(labels_arr.sum())} positive); "
-              f"rank {RANK}, layers {FROZEN}-5 adapted, {EPOCHS} epochs. The shipped file's logits differ from "
+              f"rank {RANK}, layers from {FROZEN} up adapted, {args.epochs} epochs at lr {args.lr}. "
+              f"The shipped file's logits differ from "
               f"the trained model's by at most {gap:.3f} (float16 adapters, float16 kept states)."]
     if gap > 0.5:
         raise SystemExit(f"the shipped cross-reader differs from the trained one by {gap}")

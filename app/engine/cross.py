@@ -32,7 +32,7 @@ from ingest.errors import ReaderError
 CROSS_FILE = Path(__file__).with_name("cross.npz")
 CROSS_TOP = 8  # candidates read per question, the engine's first
 UNREAD = -20.0  # the logit feature of a candidate not read
-MAX_TOKENS = 96  # question and sentence together; longer sentences are cut
+MAX_TOKENS = 96  # question and sentence together; past it the longer of the two is cut
 
 
 def pair_text(heading: str, text: str) -> str:
