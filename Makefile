@@ -13,9 +13,9 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 # The quality gate: `make test` fails when the bot does worse on the held-out eval set.
-# decision_accuracy sits one case under what the bot scores now (0.934 on 196 cases);
+# decision_accuracy sits one case under what the bot scores now (0.939 on 196 cases);
 # the issue asks for 0.95, which this extractive bot does not reach yet (docs/evaluation.md).
-GATE := --fail-under decision_accuracy=0.925 --fail-under refusal_recall=1.0 \
+GATE := --fail-under decision_accuracy=0.93 --fail-under refusal_recall=1.0 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0 \
         --fail-over over_refusal_rate=0.05 --fail-over unanswerable_answered_rate=0.1
 GATE_DIR := eval/out
@@ -23,7 +23,7 @@ GATE_DIR := eval/out
 # 160 answerable and 160 unanswerable questions. answer_accuracy counts an answer right only
 # when it holds the gold text.
 SQUAD_DIR := eval/squad/heldout
-SQUAD_GATE := --fail-under decision_accuracy=0.69 --fail-under answer_accuracy=0.64 \
+SQUAD_GATE := --fail-under decision_accuracy=0.70 --fail-under answer_accuracy=0.645 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0
 
 # Browser tests drive Debian's chromium; root installs it directly, anyone else through sudo.

@@ -1,6 +1,6 @@
 """Train the cross-reader (`app/engine/cross.py`): the question and a sentence read together.
 
-Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 40 minutes, after
+Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 27 minutes, after
 the reader's candidates are collected:
 
     python eval/train_reader.py collect   # the candidates of every training question

@@ -30,7 +30,7 @@ import numpy as np
 from ingest.errors import ReaderError
 
 CROSS_FILE = Path(__file__).with_name("cross.npz")
-CROSS_TOP = 8  # candidates read per question, the engine's first
+CROSS_TOP = 4  # candidates read per question, the engine's first
 UNREAD = -20.0  # the logit feature of a candidate not read
 MAX_TOKENS = 96  # question and sentence together; past it the longer of the two is cut
 

@@ -14,8 +14,9 @@ question prior (`prior.py`) was fitted for, the prior's margin decides instead, 
 it measures better there (docs/how-answers-are-made.md); `scores["prior"]` says which.
 There the answer's sentences are chosen by score, so the cross-reader is not run (its
 features read `UNREAD`, and the reader's figures are for the record only).
-Whatever decided, a question whose named subjects (`subjects`) no retrieved passage
-mentions is declined: `scores["subject_missing"]`.
+Whatever decided, a question about something no retrieved passage mentions (the drugs,
+people or places it names, a phrase it quotes: `subject_missing`) is declined:
+`scores["subject_missing"]`.
 
 This module does not retrieve, score sentences, choose the answer's sentences or write
 any message.
@@ -48,6 +49,10 @@ from app.policy import drug_aliases, substances
 # >= 0. Fitted by `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
 ANSWERABILITY = {"semantic": 2.01, "lexical": 1.34, "unknown": -1.38, "bias": -1.42}
 VOCAB_MAX = 20_000  # document words, most frequent first, an unknown word is compared with
+QUOTE_CONTEXT = 3  # content words outside its quotes a question about a quoted phrase has at most
+# A quoted phrase (up to 80 characters): the quote marks open after a blank or a bracket and
+# close before one or a punctuation mark, so "MDMA's" and "users' brains" quote nothing.
+QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'](\S[^"“”‘’']{0,80}?)["”’'](?=$|[\s.,;:!?)\]])""")
 
 
 @dataclass
@@ -153,24 +158,56 @@ def subjects(question: str) -> set[str]:
     >>> sorted(subjects("took molly last week, do the articles mention this?"))
     ['mdma']
     """
-    aliases = drug_aliases()  # the drug's slang by its name: "molly" and "Mollies" are "mdma"
     named = [n.casefold() for n in NAME.findall(normalize(question)) if not n.lower().startswith("i'")]
-    found = {aliases.get(n) or aliases.get(_stem(n)) or _stem(n) for n in [*named, *substances(question)]}
-    return {s for s in found if len(s) >= 3}
+    return _named({*named, *substances(question)})
+
+
+def quoted(question: str) -> list[list[str]]:
+    """The terms of each phrase the question quotes, in order, when the question is about
+    them: at most `QUOTE_CONTEXT` content words are left outside the quotes. A long question
+    that quotes a phrase in passing ("I've rolled ten times, is 'losing the magic'
+    discussed in the research?") is about its other words.
+
+    >>> quoted("What does 'high on life' mean?"), quoted("Is MDMA's 'love drug' name fair?")
+    ([['high', 'life']], [['love', 'drug']])
+    """
+    text = normalize(question)
+    phrases = [t for m in QUOTED.finditer(text) if (t := terms(m.group(1)))]
+    return phrases if len(terms(QUOTED.sub(" ", text))) <= QUOTE_CONTEXT else []
 
 
 def subject_missing(question: str, passages: list[Passage]) -> bool:
-    """Does the question name subjects none of which the retrieved passages mention (their
-    titles, sections and text)? Asked about Xanax, passages about MDMA do not answer.
+    """Is the question about something the retrieved passages (their titles, sections and
+    text) do not mention? That is: it names drugs, medicines, people, places or brands
+    (`subjects`) and none is there; or a phrase it is about (`quoted`) is in none of them
+    as the same terms in the same order. Asked about Xanax, passages about MDMA do not
+    answer; asked what "high on life" means, passages that say "high" and "life" apart do
+    not either.
 
     >>> subject_missing("Is Xanax addictive?", [])
     True
     """
-    named = subjects(question)
-    if not named:
+    named, phrases = subjects(question), quoted(question)
+    if not (named or phrases):
         return False
     text = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in passages).casefold()
-    return not any(re.search(rf"\b{re.escape(s)}", text) for s in named)
+    if named and not any(re.search(rf"\b{re.escape(s)}", text) for s in named):
+        return True
+    said = [terms(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}") for p in passages]
+    return any(not any(_holds(t, phrase) for t in said) for phrase in phrases)
+
+
+def _holds(said: list[str], phrase: list[str]) -> bool:
+    """Does `said` hold `phrase` as a run of consecutive terms?"""
+    n = len(phrase)
+    return any(said[i:i + n] == phrase for i in range(len(said) - n + 1))
+
+
+def _named(names: set[str]) -> set[str]:
+    """Names as stems to look for, the drug's slang as its name ("molly" and "Mollies": "mdma")."""
+    aliases = drug_aliases()
+    found = {aliases.get(n) or aliases.get(_stem(n)) or _stem(n) for n in names}
+    return {s for s in found if len(s) >= 3}
 
 
 def _stem(name: str) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 from app.engine import Answer, AnswerSentence, Decision
 from app.engine.answer import compose
+from app.engine.judge import quoted
 from ingest.chunk import chunk_document
 from ingest.load import load_document, read_text
 from ingest.sentences import Sentence, supports
@@ -231,6 +232,26 @@ def test_a_question_about_a_subject_the_passages_never_name_declines(ask, questi
     result = ask(question)
     assert (result.decision, result.reason) == (Decision.DECLINE, "not_covered")
     assert result.scores["subject_missing"] == 1.0
+
+
+@pytest.mark.parametrize("question", ["Can atorvastatin cause muscle pain?",
+                                      "What does the phrase 'over the moon' mean?",
+                                      "Is \u201cpaying it forward\u201d a kind of empathy?"])
+def test_a_medicine_or_a_quoted_phrase_the_passages_never_name_declines(ask, question):
+    # a medicine no list names (read by its generic name's ending), and quoted phrases
+    result = ask(question)
+    assert (result.decision, result.scores["subject_missing"]) == (Decision.DECLINE, 1.0)
+
+
+def test_a_quoted_phrase_the_passages_hold_in_other_inflections_is_found(ask):
+    assert ask("Why is MDMA called the 'love drugs'?").scores["subject_missing"] == 0.0
+
+
+def test_quoted_phrases_are_read_as_terms_and_apostrophes_quote_nothing():
+    assert quoted("What does 'high on life' mean, and \u201cecstatic\u201d?") == [["high", "life"], ["ecstat"]]
+    assert quoted("MDMA's effect on users' brains") == []
+    # quoted in passing, in a question with more words of its own: not its subject
+    assert quoted("We saw it at the festival last year; is 'coming up' described in the studies?") == []
 
 
 def test_the_drug_s_slang_and_its_medicines_are_subjects_the_passages_name(ask):

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from app.policy import check, drug_aliases
+from app.policy import check, drug_aliases, substances
 from app.policy.lexicon import LEXICON_PATH, load
 from app.policy.rules import Rules
 
@@ -57,3 +57,15 @@ def test_every_concept_and_pattern_compiles_and_every_placeholder_is_known():
     data = tomllib.loads(LEXICON_PATH.read_text(encoding="utf-8"))
     rules = Rules(load())
     assert set(rules.c) == set(data["concepts"]) and set(rules.p) == set(data["patterns"])
+
+
+@pytest.mark.parametrize("name", ["omeprazole", "lisinopril", "atorvastatin", "metoprolol", "amoxicillin",
+                                  "prednisone", "quetiapine", "levodopa", "sildenafil", "Montelukast"])
+def test_a_medicine_no_list_names_is_read_by_its_generic_name_s_stem(name):
+    assert substances(f"Is long-term {name} use a problem?") == [name.casefold()]
+
+
+@pytest.mark.parametrize("text", ["I read it in a magazine in April", "comparing and performing",
+                                  "an ecstatic crowd at the concert", "the alkaline saline solution"])
+def test_everyday_words_are_no_generic_names(text):
+    assert substances(text) == []
