@@ -55,6 +55,7 @@ class Rules:
         self.drug = lexicon.rx(drug)
         self.substance = lexicon.rx(drug + "|{meds}|{other_drugs}")
         self.kinds = frozenset(lexicon.data["drug"]["kinds"])  # a kind of drug, not one
+        self.street_form = lexicon.rx("{street}")
         acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
         self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
                              _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
@@ -83,7 +84,8 @@ class Rules:
             yield "dose_question", m.group(0)
         why = WHY.match(text) and not (found["for_person"] or found["my_dose"] or found["self"])
         # "how much caffeine is in an espresso": what something holds, asked by nobody in particular
-        holds = found["content_ask"] and not CONSUMER.search(self.c["asking_me"].sub(" ", text))
+        holds = (found["content_ask"] and not CONSUMER.search(self.c["asking_me"].sub(" ", text))
+                 or found["conversion"])
         if not (framed or why or holds):
             yield from self._impersonal(text, found)
 
@@ -134,7 +136,7 @@ class Rules:
         # of us take", "how long after the md should I do the k", "design me a microdosing
         # schedule"), not about research or the documents
         asker = CONSUMER.search(c["asking_me"].sub(" ", text)) or found["self"]
-        asked = dosey or found["later_ask"] or found["plan_ask"]
+        asked = self._asked_amount(found) or found["later_ask"] or found["plan_ask"]
         if asked and asker and (found["use"] or found["drug"]) and not (
                 framed or info() or WHY.match(text) or looking_back or (found["checking"] and no_dose_ask())):
             yield "personal_dose", asked.group(0)
@@ -156,6 +158,15 @@ class Rules:
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
                 framed or WHY.match(text) or harmless()):
             yield "occasion", found["occasion"].group(0)
+
+    def _asked_amount(self, found: Found) -> re.Match | None:
+        """The amount, amount question or timing `found`, unless it is only a word for the
+        thing itself ("my pill organiser", "80 tabs open"): a street form counts as an amount
+        next to a use verb, a number or an amount question, not alone."""
+        dosey = found["dosey"]
+        if dosey and dosey is found["amount"] and not found["use"] and self.street_form.fullmatch(dosey.group(0)):
+            return next((found[k] for k in DOSEY[1:] if found[k]), None)
+        return dosey
 
     def _personal_dose(self, text: str) -> re.Match | None:
         """The `personal_dose` patterns' leftmost match, the earlier pattern first at a tie."""
