@@ -47,7 +47,7 @@ from app.policy import drug_aliases, substances
 
 # The first-pass rule: answer when this weighted sum of the best-scored sentence's figures is
 # >= 0. Fitted by `python eval/calibrate.py` on eval/tuning.jsonl (logistic regression).
-ANSWERABILITY = {"semantic": 2.01, "lexical": 1.34, "unknown": -1.38, "bias": -1.42}
+ANSWERABILITY = {"semantic": 2.04, "lexical": 1.24, "unknown": -1.49, "bias": -1.34}
 VOCAB_MAX = 20_000  # document words, most frequent first, an unknown word is compared with
 QUOTE_CONTEXT = 3  # content words outside its quotes a question about a quoted phrase has at most
 # A quoted phrase (up to 80 characters): the quote marks open after a blank or a bracket and
