@@ -55,7 +55,6 @@ class Rules:
         self.drug = lexicon.rx(drug)
         self.substance = lexicon.rx(drug + "|{meds}|{other_drugs}")
         self.kinds = frozenset(lexicon.data["drug"]["kinds"])  # a kind of drug, not one
-        self.street_form = lexicon.rx("{street}")
         acts, amount = (lexicon.fill(lexicon.pattern(k)) for k in ("person_acts", "an_amount"))
         self.either_order = [_Order(lexicon.rx(rf"(?:{acts})\b.*(?:{amount})"), rf"(?:{acts})\b", amount),
                              _Order(lexicon.rx(rf"(?:{amount}).*(?:{acts})"), amount, acts)]
@@ -164,8 +163,8 @@ class Rules:
         thing itself ("my pill organiser", "80 tabs open"): a street form counts as an amount
         next to a use verb, a number or an amount question, not alone."""
         dosey = found["dosey"]
-        if dosey and dosey is found["amount"] and not found["use"] and self.street_form.fullmatch(dosey.group(0)):
-            return next((found[k] for k in DOSEY[1:] if found[k]), None)
+        if dosey and dosey is found["amount"] and not found["use"] and self.c["street"].fullmatch(dosey.group(0)):
+            return next((found[k] for k in DOSEY if k != "amount" and found[k]), None)
         return dosey
 
     def _personal_dose(self, text: str) -> re.Match | None:
