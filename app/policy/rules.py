@@ -125,7 +125,9 @@ class Rules:
             yield "personal_use", m.group(0)
         personal = self._for_person(text, found) or found["my_dose"]
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
-        if personal and not looking_back and (dosey or found["judge"] or found["use"]
+        # "my generic pills" names the pills: they are no amount asked for
+        asked_for = self._asked_amount(found) if personal is found["my_dose"] else dosey
+        if personal and not looking_back and (asked_for or found["judge"] or found["use"]
                                               or found["intent"] or found["size"]) and not (
                 found["checking"] and no_dose_ask()):
             yield "personal_dose", personal.group(0)
@@ -160,10 +162,10 @@ class Rules:
 
     def _asked_amount(self, found: Found) -> re.Match | None:
         """The amount, amount question or timing `found`, unless it is only a word for the
-        thing itself ("my pill organiser", "80 tabs open"): a street form counts as an amount
-        next to a use verb, a number or an amount question, not alone."""
+        thing itself ("my pill organiser", "80 tabs open", "half of reddit"): a `loose_amount`
+        counts as an amount next to a use verb, a number or an amount question, not alone."""
         dosey = found["dosey"]
-        if dosey and dosey is found["amount"] and not found["use"] and self.c["street"].fullmatch(dosey.group(0)):
+        if dosey and dosey is found["amount"] and not found["use"] and self.c["loose_amount"].fullmatch(dosey.group(0)):
             return next((found[k] for k in DOSEY if k != "amount" and found[k]), None)
         return dosey
 
