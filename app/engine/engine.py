@@ -9,8 +9,9 @@
 4. score their sentences (`score.py`) and read them (`reader.py`: how likely each is to
    answer);
 5. judge answer or decline (`judge.py`);
-6. compose the answer from the reader's most probable sentences, or by score where the
-   corpus's own prior decided (`answer.py`), or decline with suggested
+6. compose the answer from the reader's most probable sentences, or, where the corpus's
+   own prior decided, by score with the reader's most probable first (`answer.py`), or
+   decline with suggested
    questions the engine checked it answers (`suggest.py`).
 
 Every answer sentence is a document sentence with bullets and residue removed, and its
@@ -47,7 +48,7 @@ from app.engine.cross import CrossReader, default_cross
 from app.engine.judge import Judge, reason
 from app.engine.prior import PRIOR_FILE, QuestionPrior
 from app.engine.query import Query, clean_question, contextualize
-from app.engine.reader import Candidate, Reader, choose, default_reader
+from app.engine.reader import Candidate, Reader, choose, default_reader, lead
 from app.engine.retrieve import Mode, Passage, Retriever
 from app.engine.score import Scored, SentenceEncoder, is_instruction, score_sentences, select
 from app.engine.suggest import Suggester
@@ -201,8 +202,9 @@ class Engine:
                           scores=found.scores, timings=clock.lap("compose"),
                           query=found.query.text)
         limit = self.settings.max_answer_sentences
-        if found.scores.get("prior"):  # the corpus's own prior decided: its sentences as fitted
-            chosen = [c.sentence for c in select(found.scored, limit=limit)]
+        if found.scores.get("prior"):  # the prior decided: the sentences by score, the reader's best first
+            best = found.candidates[0] if found.candidates else None
+            chosen = [c.sentence for c in lead(best, select(found.scored, limit=limit), limit=limit)]
         else:  # the reader decided: its most probable sentences
             chosen = [c.scored.sentence for c in choose(found.candidates, limit=limit,
                                                         relative=self._reader.relative)]

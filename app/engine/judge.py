@@ -12,8 +12,8 @@ figures, and the reader's `answered` minus its threshold; both are corpus-agnost
 (fitted on `eval/tuning.jsonl` and SQuAD 2.0 training articles). On the corpus the
 question prior (`prior.py`) was fitted for, the prior's margin decides instead, because
 it measures better there (docs/how-answers-are-made.md); `scores["prior"]` says which.
-There the answer's sentences are chosen by score, so the cross-reader is not run (its
-features read `UNREAD`, and the reader's figures are for the record only).
+There the reader's figures do not decide, but its most probable sentence leads the
+answer (`reader.lead`), so the cross-reader reads the candidates on every corpus.
 Whatever decided, a question about something no retrieved passage mentions (the drugs,
 people or places it names, a phrase it quotes: `subject_missing`) is declined:
 `scores["subject_missing"]`.
@@ -70,8 +70,7 @@ class Judge:
     def __init__(self, encoder: SentenceEncoder, kept: KeptVectors, reader: Reader,
                  cross: Callable[[], CrossReader], prior: QuestionPrior | None = None, model: str = "",
                  aligner: Aligner | None = None):
-        """`cross` gives the cross-reader; it is called on first need (loading costs seconds,
-        and where the prior decides it is never needed)."""
+        """`cross` gives the cross-reader; it is called on first need (loading costs seconds)."""
         self.encoder, self.kept, self.reader, self._cross = encoder, kept, reader, cross
         self.aligner = aligner or Aligner(encoder.embeddings)
         self.prior, self.model = prior, model
@@ -95,8 +94,8 @@ class Judge:
         aligned = self.aligner.figures(query.question, [s.sentence.text for s in scored])
         prior = self._prior(state)
         crossed = np.full(len(scored), UNREAD)
-        if not prior:  # the reader decides: the cross-reader's pass is worth its cost
-            read = scored[:CROSS_TOP]
+        read = scored[:CROSS_TOP]
+        if read:
             crossed[:len(read)] = self._cross().logits(
                 query.question, [pair_text(s.sentence.heading, s.sentence.text) for s in read])
         probabilities, answered = self.reader.read(

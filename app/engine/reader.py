@@ -237,6 +237,27 @@ def choose(candidates: list[Candidate], *, limit: int, relative: float) -> list[
     return chosen
 
 
+def lead(best: Candidate | None, picked: list[Scored], *, limit: int) -> list[Scored]:
+    """`picked` (a choice by first-pass score) led by the reader's most probable sentence
+    `best`: moved to the front if `picked` holds it, else put there in place of what
+    repeats or overlaps it, then cut to `limit`.
+
+    >>> from ingest.sentences import Sentence
+    >>> def sc(start, text):
+    ...     return Scored(Sentence("a.txt", "T", "T", start, start + len(text), text, text), 0.0, 0.0, 0.0,
+    ...                   np.zeros(0))
+    >>> a, b, c = sc(0, "A fact."), sc(20, "Another fact."), sc(40, "The answer.")
+    >>> [s.sentence.text for s in lead(Candidate(c, 0.9), [a, b], limit=2)]
+    ['The answer.', 'A fact.']
+    >>> [s.sentence.text for s in lead(Candidate(b, 0.9), [a, b], limit=2)]
+    ['Another fact.', 'A fact.']
+    """
+    if best is None:
+        return picked
+    top = best.scored
+    return [top, *(s for s in picked if s is not top and not _repeats(top, s))][:limit]
+
+
 def _repeats(a: Scored, b: Scored) -> bool:
     x, y = a.sentence, b.sentence
     if x.source == y.source and x.start < y.end and y.start < x.end:

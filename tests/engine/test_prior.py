@@ -64,6 +64,16 @@ def test_the_engine_uses_it_on_the_default_corpus(engine):
     assert result.decision == Decision.ANSWER
 
 
+def test_where_it_decides_the_readers_most_probable_sentence_leads(engine):
+    question = "How does MDMA help with PTSD?"
+    found = engine.assess(question)
+    result = engine.answer(question)
+    assert found.scores["prior"] == 1.0 and result.decision == Decision.ANSWER
+    assert found.candidates[0].probability > found.candidates[-1].probability
+    best = found.candidates[0].scored.sentence
+    assert (result.citations[0].start, result.citations[0].end) == (best.start, best.end)
+
+
 def test_another_corpus_is_judged_by_the_agnostic_rule_and_the_reader(tmp_path, embeddings):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
