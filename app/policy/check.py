@@ -54,6 +54,11 @@ from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
+# A phrase asked about as words: "what's a 'X'", "what does 'X' mean", "the idiom 'X'".
+MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
+                     r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
+WORDS_ASK = re.compile(r"(?i)\b(?:mean|means|meaning|idiom|idioms|expression|phrase|saying|clich[eé]|"
+                       r"sentences?|metaphor|figure\s+of\s+speech|origin)\b")
 
 
 @dataclass(frozen=True)
@@ -152,15 +157,16 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     """The refusal or decline, before the note."""
     if words := crisis(question, rules):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
-    ruled = judge(question, rules)
+    used = unmentioned(question)  # the rules read what is used, not a phrase asked about as words
+    ruled = judge(used, rules)
     if not ruled.refuse:
-        ruled = _escalation(question, turns, rules)
+        ruled = _escalation(used, turns, rules)
     p = _probabilities(question, turns, vector, reader, ruled, rules)
     if p and p["crisis"] >= reader.thresholds["crisis"] and _someone(question, rules):
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
     flagged = p and p["dosing"] >= reader.thresholds["dosing"]
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
-    in_scope = (ruled.refuse or flagged) and (_in_scope(question, turns, rules) or (
+    in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
     if in_scope and _for_animal(question, rules):
         in_scope = False  # a pet's medicine: not a person's dose
@@ -176,6 +182,22 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
             return Verdict(True, "language", words, reply=Reply.DOSING)
         return Verdict(False, "language", reply=Reply.LANGUAGE)
     return ALLOW
+
+
+def unmentioned(question: str) -> str:
+    """`question` without a phrase it asks about as words (what it means, example sentences
+    with it, whether it is an idiom or a cliché): a quoted phrase after "what's a", "what
+    does", "meaning of" or "the idiom", in a question that asks about words. Any other
+    quote, and the rest of the question, stay as they are.
+
+    >>> unmentioned("What's a 'bitter pill to swallow'? Give me example sentences.")
+    "What's a ''? Give me example sentences."
+    >>> unmentioned("what's the 'vitamin E' amount for a 60kg person tonight")
+    "what's the 'vitamin E' amount for a 60kg person tonight"
+    """
+    if not WORDS_ASK.search(question):
+        return question
+    return MENTION.sub(lambda m: m.group(1) + m.group(2) + m.group(4), question)
 
 
 def _someone(question: str, rules: Rules) -> bool:
