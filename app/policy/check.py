@@ -54,11 +54,9 @@ from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
-# A phrase asked about as words: "what's a 'X'", "what does 'X' mean", "the idiom 'X'".
+# A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
-WORDS_ASK = re.compile(r"(?i)\b(?:mean|means|meaning|idiom|idioms|expression|phrase|saying|clich[eé]|"
-                       r"sentences?|metaphor|figure\s+of\s+speech|origin)\b")
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     """The refusal or decline, before the note."""
     if words := crisis(question, rules):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
-    used = unmentioned(question)  # the rules read what is used, not a phrase asked about as words
+    used = unmentioned(question, rules)  # the rules read what is used, not a phrase asked about as words
     ruled = judge(used, rules)
     if not ruled.refuse:
         ruled = _escalation(used, turns, rules)
@@ -184,18 +182,18 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     return ALLOW
 
 
-def unmentioned(question: str) -> str:
+def unmentioned(question: str, rules: Rules = DEFAULT_RULES) -> str:
     """`question` without a phrase it asks about as words (what it means, example sentences
     with it, whether it is an idiom or a cliché): a quoted phrase after "what's a", "what
-    does", "meaning of" or "the idiom", in a question that asks about words. Any other
-    quote, and the rest of the question, stay as they are.
+    does", "meaning of" or "the idiom", in a question about words (`about_words` in
+    `lexicon.toml`). Any other quote, and the rest of the question, stay as they are.
 
     >>> unmentioned("What's a 'bitter pill to swallow'? Give me example sentences.")
     "What's a ''? Give me example sentences."
     >>> unmentioned("what's the 'vitamin E' amount for a 60kg person tonight")
     "what's the 'vitamin E' amount for a 60kg person tonight"
     """
-    if not WORDS_ASK.search(question):
+    if not rules.c["about_words"].search(canonical(question, lexicon=rules.lexicon)):
         return question
     return MENTION.sub(lambda m: m.group(1) + m.group(2) + m.group(4), question)
 
