@@ -1,6 +1,6 @@
 """Train the cross-reader (`app/engine/cross.py`): the question and a sentence read together.
 
-Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 27 minutes, after
+Reproduces `app/engine/cross.npz` from the shared data, on CPU, in about 18 minutes, after
 the reader's candidates are collected:
 
     python eval/train_reader.py collect   # the candidates of every training question
@@ -15,8 +15,12 @@ engine's order (those the app reads), labelled as the reader labels them (a sent
 holds a gold span, or a tuning case's evidence), and every positive further down.
 
 The model is the bundled all-MiniLM-L6-v2 with its bottom `FROZEN` layers as they are and
-LoRA adapters (rank `RANK`) on every linear map of the layers above, plus a linear head over
-the mean of the token states; the bottom layers' output is computed once per pair and kept.
+LoRA adapters (rank `RANK`) on every linear map of the layers above, plus a head
+(`cross.read_out`): the scaled cosine of the question's and the candidate's mean token
+states, which starts as a logistic fit on the untrained model's cosines (`calibrate`), so
+training begins from the bi-encoder's notion of relevance rather than from nothing, and a
+linear map of the mean of all token states, which starts at zero. The bottom layers' output
+is computed once per pair and kept.
 Three folds (two SQuAD articles and a third of the tuning cases each) give every question
 logits from a model that never saw its fold (`WORK/cross.pkl`, which the reader's fit
 reads, so its validation stays honest); then one model on everything is written. The
@@ -45,7 +49,7 @@ sys.path.insert(0, str(HERE))
 from squad import TRAIN  # noqa: E402
 from train_reader import DEFAULT_CORPUS, Item, inside_of, load_items  # noqa: E402
 
-from app.engine.cross import CROSS_FILE, CROSS_TOP, MAX_TOKENS, CrossReader, pair_text  # noqa: E402
+from app.engine.cross import CROSS_FILE, CROSS_TOP, MAX_TOKENS, CrossReader, pair_text, read_out  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, model_location  # noqa: E402
 
 FOLDS = 3
@@ -108,9 +112,9 @@ def build(torch, base: str):
         for t in TARGETS:
             name = f"encoder.layer.{i}.{t}"
             adapters[name] = Lora(torch, name, model.get_submodule(name))
-    head = torch.nn.Linear(model.config.hidden_size, 1)
-    torch.nn.init.zeros_(head.weight)
-    torch.nn.init.zeros_(head.bias)
+    head = torch.nn.ParameterDict({
+        "weight": torch.zeros(model.config.hidden_size), "bias": torch.zeros(()),
+        "scale": torch.ones(()), "shift": torch.zeros(())})  # `read_out`: the cosine alone
     return model, adapters, head
 
 
@@ -143,8 +147,9 @@ def bottom_states(torch, model, tokenizer, questions: list[str], texts: list[str
     return [h for _, h in out]
 
 
-def top_logits(torch, model, head, states: list):
-    """The top layers and the head over a batch of kept states."""
+def top_logits(torch, model, head, states: list, question_tokens: list[int]):
+    """The top layers and the head over a batch of kept states (and each pair's tokens of
+    its question segment)."""
     width = max(len(h) for h in states)
     h = torch.zeros(len(states), width, states[0].shape[1])
     attention = torch.zeros(len(states), width)
@@ -155,9 +160,7 @@ def top_logits(torch, model, head, states: list):
     for layer in model.encoder.layer[FROZEN:]:
         h = layer(h, attention_mask=mask)
         h = h[0] if isinstance(h, tuple) else h
-    m = attention.unsqueeze(-1)
-    pooled = (h * m).sum(1) / m.sum(1)
-    return head(pooled).squeeze(-1)
+    return read_out(torch, h, attention, torch.tensor(question_tokens), head)
 
 
 def batches(indices: list[int], states: list, rng: np.random.Generator) -> list[list[int]]:
@@ -171,19 +174,22 @@ def batches(indices: list[int], states: list, rng: np.random.Generator) -> list[
     return [out[i] for i in rng.permutation(len(out))]
 
 
-def train(torch, base: str, states: list, labels: np.ndarray, groups: list[tuple[int, int]], *,
-          epochs: int = EPOCHS, lr: float = LR):
+def train(torch, base: str, states: list, segments: list[int], labels: np.ndarray,
+          groups: list[tuple[int, int]], *, epochs: int = EPOCHS, lr: float = LR):
     """Fit adapters and head on the pairs of the questions `groups` (each a range of
-    pairs); the model, adapters and head. The loss is binary cross-entropy per pair, the
-    rare positives weighing half the negatives all together."""
+    pairs); the model, adapters and head. The head's cosine scale and shift start where a
+    logistic regression on the untrained model's cosines puts them (`calibrate`). The loss
+    is binary cross-entropy per pair, the rare positives weighing half the negatives all
+    together."""
     torch.manual_seed(SEED)
     model, adapters, head = build(torch, base)
+    calibrate(torch, model, head, states, segments, labels, [i for a, b in groups for i in range(a, b)])
     params = [p for a in adapters.values() for p in (a.A, a.B)] + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
     rng = np.random.default_rng(SEED)
     indices = [i for a, b in groups for i in range(a, b)]
     plan = [batches(indices, states, rng) for _ in range(epochs)]
-    total = sum(len(p) for p in plan)
+    total = max(1, sum(len(p) for p in plan))  # no epochs: the calibrated untrained model
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / 50) * max(0.0, 1 - step / total))
     positive = float(labels[indices].mean())
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((1 - positive) / positive / 2))
@@ -192,7 +198,7 @@ def train(torch, base: str, states: list, labels: np.ndarray, groups: list[tuple
     for plan_batches in plan:
         running = []
         for batch in plan_batches:
-            out = top_logits(torch, model, head, [states[i] for i in batch])
+            out = top_logits(torch, model, head, [states[i] for i in batch], [segments[i] for i in batch])
             loss = loss_fn(out, torch.tensor(labels[batch], dtype=torch.float32))
             opt.zero_grad()
             loss.backward()
@@ -207,13 +213,27 @@ def train(torch, base: str, states: list, labels: np.ndarray, groups: list[tuple
     return model, adapters, head
 
 
-def predict(torch, model, head, states: list, indices: list[int]) -> np.ndarray:
+def calibrate(torch, model, head, states: list, segments: list[int], labels: np.ndarray,
+              indices: list[int]) -> None:
+    """Set the head's cosine scale and shift to a logistic regression of `labels` on the
+    untrained model's cosines (every third pair of `indices`)."""
+    from sklearn.linear_model import LogisticRegression
+    sample = indices[::3]
+    cosine = predict(torch, model, head, states, segments, sample)  # the head is the cosine alone
+    fit = LogisticRegression(class_weight="balanced").fit(cosine[:, None], labels[sample])
+    with torch.no_grad():
+        head["scale"].fill_(float(fit.coef_[0, 0]))
+        head["shift"].fill_(float(fit.intercept_[0]))
+
+
+def predict(torch, model, head, states: list, segments: list[int], indices: list[int]) -> np.ndarray:
     out = np.zeros(len(indices))
     order = sorted(range(len(indices)), key=lambda j: len(states[indices[j]]))
     with torch.inference_mode():
         for at in range(0, len(order), 64):
             js = order[at:at + 64]
-            out[js] = top_logits(torch, model, head, [states[indices[j]] for j in js]).numpy()
+            out[js] = top_logits(torch, model, head, [states[indices[j]] for j in js],
+                                 [segments[indices[j]] for j in js]).numpy()
     return out
 
 
@@ -222,8 +242,9 @@ def export(adapters: dict, head) -> dict[str, np.ndarray]:
     for name, a in adapters.items():
         weights[f"{name}.A"] = a.A.detach().numpy().astype(np.float16)
         weights[f"{name}.B"] = a.B.detach().numpy().astype(np.float16)
-    weights["head.weight"] = head.weight.detach().numpy().astype(np.float32)
-    weights["head.bias"] = head.bias.detach().numpy().astype(np.float32)
+    weights["head.weight"] = head["weight"].detach().numpy().astype(np.float32)
+    weights["head.bias"] = head["bias"].detach().numpy().astype(np.float32).reshape(1)
+    weights["head.cosine"] = np.array([head["scale"].item(), head["shift"].item()], dtype=np.float32)
     return weights
 
 
@@ -249,6 +270,15 @@ def fold_figures(items: list[Item], spans: dict, logits: np.ndarray, labels: np.
     auc = roc_auc_score(answerable, best) if len(set(answerable)) == 2 else float("nan")
     return {"questions": len(best), "with_gold": n, "cross_first": cross_top / max(n, 1),
             "engine_first": first_top / max(n, 1), "auc": auc}
+
+
+def question_tokens(base: str, questions: list[str], texts: list[str]) -> list[int]:
+    """Per pair, its tokens of the first segment ([CLS] question [SEP]), as the app
+    tokenizes it (`CrossReader.logits`)."""
+    from transformers import AutoTokenizer
+    enc = AutoTokenizer.from_pretrained(base)(questions, texts, truncation="longest_first",
+                                               max_length=MAX_TOKENS)
+    return [types.count(0) for types in enc["token_type_ids"]]
 
 
 def kept_states(torch, base: str, work: Path, questions: list[str], texts: list[str]) -> list:
@@ -298,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(items)} questions, {len(texts)} pairs ({int(labels_arr.sum())} positive), "
           f"{len(groups)} questions with known labels", flush=True)
     states = kept_states(torch, base, args.work, questions, texts)
+    segments = question_tokens(base, questions, texts)
     logits = np.zeros(len(texts))
     lines = ["# The cross-reader's validation", "",
              "Generated by `python eval/train_cross.py`; do not edit. Each row is one fold held out of the",
@@ -311,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         fit_on = [g for g, owner in zip(groups, owners) if owner != k]
         held = [i for it in items if fold_of(it) == k for i in range(*spans[it.qid])]
         print(f"fold {k}: fit on {len(fit_on)} questions, hold out {len(held)} pairs", flush=True)
-        model, _, head = train(torch, base, states, labels_arr, fit_on, epochs=args.epochs, lr=args.lr)
-        logits[held] = predict(torch, model, head, states, held)
+        model, _, head = train(torch, base, states, segments, labels_arr, fit_on, epochs=args.epochs, lr=args.lr)
+        logits[held] = predict(torch, model, head, states, segments, held)
         names = sorted({it.group for it in items if fold_of(it) == k})
         f = fold_figures([it for it in items if fold_of(it) == k], spans, logits, labels_arr)
         lines.append(f"| {', '.join(names)} | {f['questions']} | {f['with_gold']} | {f['cross_first']:.3f} "
@@ -327,13 +358,14 @@ def main(argv: list[str] | None = None) -> int:
     with (args.work / "cross.pkl").open("wb") as fh:
         pickle.dump(dict(zip(keys, logits.tolist())), fh)
     print("final fit on every pair", flush=True)
-    model, adapters, head = train(torch, base, states, labels_arr, groups, epochs=args.epochs, lr=args.lr)
+    model, adapters, head = train(torch, base, states, segments, labels_arr, groups, epochs=args.epochs,
+                                  lr=args.lr)
     weights = export(adapters, head)
     np.savez_compressed(args.out, **weights)
     check = CrossReader.load(args.out, base)
     sample = list(range(0, len(texts), max(1, len(texts) // 200)))
     shipped = np.concatenate([check.logits(questions[i], [texts[i]]) for i in sample])
-    trained = predict(torch, model, head, states, sample)
+    trained = predict(torch, model, head, states, segments, sample)
     gap = float(np.abs(shipped - trained).max())
     lines += ["", f"Fitted on {len(items)} questions, {len(texts)} pairs ({int(labels_arr.sum())} positive); "
               f"rank {RANK}, layers from {FROZEN} up adapted, {args.epochs} epochs at lr {args.lr}. "

@@ -1,7 +1,7 @@
 """Train the reader (`app/engine/reader.py`): which sentence answers a question, and whether any does.
 
 Reproduces `app/engine/reader.json` (and, by `eval/train_cross.py`, `app/engine/cross.npz`)
-from the shared data, on CPU, in about 35 minutes:
+from the shared data, on CPU, in about 26 minutes:
 
     python eval/train_reader.py            # collect, train the cross-reader, fit and write the model
     python eval/train_reader.py collect    # only the candidates (cached in --work)

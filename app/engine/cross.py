@@ -3,7 +3,7 @@
 The bi-encoder (`score.py`) embeds the question and each sentence apart; here the bundled
 MiniLM reads "question [SEP] heading. sentence" as one input, so every word of the question
 attends to every word of the sentence. Low-rank adapters (LoRA) on its top layers and a
-linear head over the mean of its token states were trained by `eval/train_cross.py` on
+head (`read_out`) were trained by `eval/train_cross.py` on
 general reading-comprehension data (SQuAD 2.0 training articles) and the project's tuning
 cases, never on the corpus it serves; `cross.npz` holds only the adapters and the head
 (under 1 MB), merged into the base model's weights on load. Its logit, how likely the
@@ -40,6 +40,26 @@ def pair_text(heading: str, text: str) -> str:
     return f"{heading}. {text}" if heading else text
 
 
+def read_out(torch, states, attention, question_tokens, head):
+    """The logit of each pair from its top-layer token states: the scaled cosine of the
+    question's mean token state and the candidate's (each without its [CLS] or [SEP]), so
+    an untrained head already ranks as the bi-encoder does, plus a linear map of the mean
+    of all the pair's states. `question_tokens`: per pair, its tokens of the first segment
+    ([CLS] question [SEP]); `head`: "weight", "bias", "scale" and "shift"."""
+    dtype = states.dtype
+    m = attention.unsqueeze(-1).to(dtype)
+    pooled = (states * m).sum(1) / m.sum(1)
+    at = torch.arange(states.shape[1]).unsqueeze(0)
+    q = question_tokens.unsqueeze(1)
+    end = attention.sum(1, keepdim=True)
+    in_question = ((at >= 1) & (at < q - 1)).to(dtype).unsqueeze(-1)
+    in_candidate = ((at >= q) & (at < end - 1)).to(dtype).unsqueeze(-1)
+    question = (states * in_question).sum(1) / in_question.sum(1).clamp(min=1)
+    candidate = (states * in_candidate).sum(1) / in_candidate.sum(1).clamp(min=1)
+    cosine = torch.nn.functional.cosine_similarity(question, candidate, dim=-1)
+    return pooled @ head["weight"] + head["bias"] + head["scale"] * cosine + head["shift"]
+
+
 class CrossReader:
     """The base model with the adapters merged, and the head."""
 
@@ -63,8 +83,9 @@ class CrossReader:
                     a = torch.from_numpy(weights[f"{name}.A"].astype(np.float32))
                     b = torch.from_numpy(weights[f"{name}.B"].astype(np.float32))
                     linear.weight += scale * (b @ a)
-            self.head_w = torch.from_numpy(weights["head.weight"].astype(np.float32)).reshape(-1)
-            self.head_b = float(weights["head.bias"].reshape(-1)[0])
+            scale, shift = (float(v) for v in weights["head.cosine"].reshape(-1)[:2])
+            self.head = {"weight": torch.from_numpy(weights["head.weight"].astype(np.float32)).reshape(-1),
+                         "bias": float(weights["head.bias"].reshape(-1)[0]), "scale": scale, "shift": shift}
         except (KeyError, AttributeError, RuntimeError, ValueError) as exc:
             raise ReaderError(f"not a cross-reader model ({type(exc).__name__}: {exc}); "
                               "run `python eval/train_cross.py` to rebuild it") from exc
@@ -101,9 +122,9 @@ class CrossReader:
                              max_length=MAX_TOKENS, padding=True, return_tensors="pt")
         with self._lock, torch.inference_mode():
             states = self.model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(states.dtype)
-            pooled = (states * mask).sum(1) / mask.sum(1)
-            out = pooled @ self.head_w + self.head_b
+            attention = enc["attention_mask"]
+            question_tokens = ((enc["token_type_ids"] == 0) & (attention == 1)).sum(1)
+            out = read_out(torch, states, attention, question_tokens, self.head)
         return out.double().numpy()
 
 

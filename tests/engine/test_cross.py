@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.engine.cross import CROSS_FILE, CrossReader, default_cross, pair_text
+from app.engine.cross import CROSS_FILE, CrossReader, default_cross, pair_text, read_out
 from ingest.errors import CitedQAError, ReaderError
 
 
@@ -32,10 +32,28 @@ def test_a_broken_model_is_a_clear_error(tmp_path):
 def test_adapters_for_another_model_are_a_clear_error(tmp_path):
     path = tmp_path / "cross.npz"
     np.savez(path, **{"lora_scale": np.array(2.0), "head.weight": np.zeros((1, 384)), "head.bias": np.zeros(1),
+                      "head.cosine": np.array([1.0, 0.0]),
                       "encoder.layer.9.intermediate.dense.A": np.zeros((4, 384)),
                       "encoder.layer.9.intermediate.dense.B": np.zeros((1536, 4))})
     with pytest.raises(ReaderError, match="not a cross-reader model"):
         CrossReader.load(path)
+
+
+def test_the_head_reads_the_cosine_of_the_two_segments_and_skips_padding():
+    import torch
+
+    # one pair: [CLS] q q [SEP] c c [SEP], then padding that must not count
+    states = torch.tensor([[[9.0, 9.0], [1.0, 0.0], [1.0, 0.0], [9.0, 9.0],
+                            [0.0, 1.0], [1.0, 1.0], [9.0, 9.0], [5.0, -5.0]]])
+    attention = torch.tensor([[1, 1, 1, 1, 1, 1, 1, 0]])
+    head = {"weight": torch.zeros(2), "bias": 0.0, "scale": 2.0, "shift": -1.0}
+    out = read_out(torch, states, attention, torch.tensor([4]), head)
+    question, candidate = torch.tensor([1.0, 0.0]), torch.tensor([0.5, 1.0])
+    cosine = float(question @ candidate / candidate.norm())
+    assert out.shape == (1,) and abs(float(out[0]) - (2.0 * cosine - 1.0)) < 1e-6
+    head["weight"] = torch.tensor([1.0, 0.0])  # plus the mean of the seven real states' first figure
+    assert abs(float(read_out(torch, states, attention, torch.tensor([4]), head)[0])
+               - (2.0 * cosine - 1.0 + 30.0 / 7)) < 1e-5
 
 
 def test_pair_text_puts_the_heading_first():
