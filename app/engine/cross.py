@@ -40,6 +40,12 @@ def pair_text(heading: str, text: str) -> str:
     return f"{heading}. {text}" if heading else text
 
 
+def question_tokens(encoding):
+    """Per pair of a padded tokenizer output (tensors), its tokens of the first segment:
+    [CLS] question [SEP]."""
+    return ((encoding["token_type_ids"] == 0) & (encoding["attention_mask"] == 1)).sum(1)
+
+
 def read_out(torch, states, attention, question_tokens, head):
     """The logit of each pair from its top-layer token states: the scaled cosine of the
     question's mean token state and the candidate's (each without its [CLS] or [SEP]), so
@@ -122,9 +128,7 @@ class CrossReader:
                              max_length=MAX_TOKENS, padding=True, return_tensors="pt")
         with self._lock, torch.inference_mode():
             states = self.model(**enc).last_hidden_state
-            attention = enc["attention_mask"]
-            question_tokens = ((enc["token_type_ids"] == 0) & (attention == 1)).sum(1)
-            out = read_out(torch, states, attention, question_tokens, self.head)
+            out = read_out(torch, states, enc["attention_mask"], question_tokens(enc), self.head)
         return out.double().numpy()
 
 
