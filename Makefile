@@ -21,10 +21,10 @@ GATE := --fail-under decision_accuracy=0.93 --fail-under refusal_recall=1.0 \
 GATE_DIR := eval/out
 # The second corpus: two SQuAD 2.0 articles no part of the engine was fitted on (eval/squad.py),
 # 160 answerable and 160 unanswerable questions. answer_accuracy counts an answer right only
-# when it holds the gold text (0.653 now); decision_accuracy also counts an answer without it
-# (0.6875 now: the cosine-headed cross-reader declines more, 0.706 before, with gold unchanged).
+# when it holds the gold text (0.6625 now); decision_accuracy also counts an answer without it
+# (0.7188 now). Each sits two or three cases over its threshold.
 SQUAD_DIR := eval/squad/heldout
-SQUAD_GATE := --fail-under decision_accuracy=0.68 --fail-under answer_accuracy=0.645 \
+SQUAD_GATE := --fail-under decision_accuracy=0.71 --fail-under answer_accuracy=0.655 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0
 
 # Browser tests drive Debian's chromium; root installs it directly, anyone else through sudo.

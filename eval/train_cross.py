@@ -13,6 +13,8 @@ The data is what `eval/train_reader.py collect` caches: the six SQuAD 2.0 `TRAIN
 the passages the engine answers from; the pairs are its first `CROSS_TOP` candidates in the
 engine's order (those the app reads), labelled as the reader labels them (a sentence that
 holds a gold span, or a tuning case's evidence), and every positive further down.
+The questions `collect` asks of the other corpus are read by the fold models of their own
+questions (their logits are features of the reader's fit) but not trained on.
 
 The model is the bundled all-MiniLM-L6-v2 with its bottom `FROZEN` layers as they are and
 LoRA adapters (rank `RANK`) on every linear map of the layers above, plus a head
@@ -47,7 +49,7 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(HERE))
 
 from squad import TRAIN  # noqa: E402
-from train_reader import DEFAULT_CORPUS, Item, inside_of, load_items  # noqa: E402
+from train_reader import DEFAULT_CORPUS, ELSEWHERE, Item, inside_of, load_items  # noqa: E402
 
 from app.engine.cross import (  # noqa: E402
     CROSS_FILE,
@@ -73,8 +75,9 @@ REPORT = HERE / "cross_validation.md"
 
 
 def fold_of(item: Item) -> int:
+    """A question's fold; one asked of the other corpus is in its own question's fold."""
     if item.group == DEFAULT_CORPUS:
-        return zlib.crc32(item.qid.encode()) % FOLDS
+        return zlib.crc32(item.qid.removeprefix(ELSEWHERE).encode()) % FOLDS
     return TRAIN.index(item.group) % FOLDS
 
 
@@ -328,8 +331,9 @@ def main(argv: list[str] | None = None) -> int:
             texts.append(pair_text(s.sentence.heading, s.sentence.text))
             labels.append(y)
             keys.append((item.qid, *key(s)))
-        # an answerable question whose gold sentence is no candidate: its labels are unknown
-        if chosen and (any(lab) or not item.answerable):
+        # an answerable question whose gold sentence is no candidate: its labels are unknown;
+        # a question asked of the other corpus is read (for the reader's fit), not trained on
+        if chosen and (any(lab) or not item.answerable) and not item.elsewhere:
             groups.append((a, len(texts)))
             owners.append(fold_of(item))
     labels_arr = np.array(labels, dtype=bool)
@@ -353,14 +357,15 @@ def main(argv: list[str] | None = None) -> int:
         model, _, head = train(torch, base, states, segments, labels_arr, fit_on, epochs=args.epochs, lr=args.lr)
         logits[held] = predict(torch, model, head, states, segments, held)
         names = sorted({it.group for it in items if fold_of(it) == k})
-        f = fold_figures([it for it in items if fold_of(it) == k], spans, logits, labels_arr)
+        f = fold_figures([it for it in items if fold_of(it) == k and not it.elsewhere], spans, logits,
+                         labels_arr)
         lines.append(f"| {', '.join(names)} | {f['questions']} | {f['with_gold']} | {f['cross_first']:.3f} "
                      f"| {f['engine_first']:.3f} | {f['auc']:.3f} |")
         print(lines[-1], flush=True)
     if args.folds != list(range(FOLDS)):
         print("\n".join(lines))
         return 0
-    f = fold_figures(items, spans, logits, labels_arr)
+    f = fold_figures([it for it in items if not it.elsewhere], spans, logits, labels_arr)
     lines.append(f"| all folds | {f['questions']} | {f['with_gold']} | {f['cross_first']:.3f} "
                  f"| {f['engine_first']:.3f} | {f['auc']:.3f} |")
     with (args.work / "cross.pkl").open("wb") as fh:

@@ -70,3 +70,35 @@ def test_an_exported_ensemble_and_regression_compute_what_was_fitted():
             "threshold": 0.5, "relative": 0.6}
     reader = Reader(spec)
     assert np.allclose(reader.question.logits(q), question.decision_function(q), atol=1e-9)
+
+
+def test_each_corpus_is_asked_the_other_corpus_questions_as_unanswerable_ones():
+    from app.engine.engine import Assessment
+    from app.engine.query import contextualize
+
+    class Engine:
+        def __init__(self, name):
+            self.name, self.asked = name, []
+
+        def assess(self, question):
+            self.asked.append(question)
+            return Assessment(contextualize(question), np.ones(3), [], [], {"corpus": self.name})
+
+    def item(group, qid, question, history=None):
+        found = Assessment(contextualize(question, history), np.ones(3), [], [], {})
+        return train.Item(group, qid, question, True, found, {("a.txt", 0, 5)})
+
+    squad = [item("Huguenot", f"s{n}", f"Who led wave {n}?") for n in range(7)]
+    default = [item(train.DEFAULT_CORPUS, "t1", "What does MDMA release?"),
+               item(train.DEFAULT_CORPUS, "t2", "And what about it?",
+                    [{"role": "user", "content": "What does MDMA release?"}])]
+    squad_engine, default_engine = Engine("squad"), Engine("default")
+    asked = train.collect_elsewhere(squad, squad_engine, default, default_engine)
+
+    assert squad_engine.asked == ["What does MDMA release?"]  # the follow-up leans on its turns
+    assert default_engine.asked == [f"Who led wave {n}?" for n in range(0, 7, train.ELSEWHERE_EVERY)]
+    assert [it.qid for it in asked] == ["elsewhere:t1", "elsewhere:s0", "elsewhere:s3", "elsewhere:s6"]
+    assert [it.group for it in asked] == [train.DEFAULT_CORPUS] + ["Huguenot"] * 3
+    assert all(it.elsewhere and not it.answerable and not it.positives for it in asked)
+    assert [it.assessment.scores["corpus"] for it in asked] == ["squad"] + ["default"] * 3
+    assert all(it.assessment.vector.size == 0 for it in asked)  # slimmed like the others
