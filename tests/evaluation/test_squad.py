@@ -236,3 +236,23 @@ def test_the_committed_held_out_data_is_whole_and_well_formed():
     sample = read_cases(HELDOUT / "cases.jsonl")[0]
     assert sum(c.expect == "answer" for c in sample) == sum(c.expect == "decline" for c in sample) == 160
     assert {c.id for c in sample} <= {c.id for c in read_cases(HELDOUT / "all.jsonl")[0]}
+
+
+def test_the_committed_off_subject_cases_are_what_the_command_writes_from_the_held_out_sets(tmp_path, capsys):
+    sets = [PROJECT / "eval" / "questions.jsonl", *sorted((PROJECT / "eval" / "reader_heldout").glob("*.jsonl"))]
+    assert squad.main(["off-subject", str(tmp_path), *map(str, sets)]) == 0
+    written = (tmp_path / squad.OFF_SUBJECT_FILE).read_text(encoding="utf-8")
+    assert written == (HELDOUT / squad.OFF_SUBJECT_FILE).read_text(encoding="utf-8")
+    cases, errors = read_cases(HELDOUT / squad.OFF_SUBJECT_FILE)
+    assert errors == [] and len(cases) > 200
+    assert {c.expect for c in cases} == {"decline"} and not any(c.history for c in cases)
+    originals = {c.id: c for path in sets for c in read_cases(path)[0]}
+    assert all(originals[c.id.removeprefix("off-subject:")].expect == "answer" for c in cases)
+
+
+def test_off_subject_names_a_malformed_case_file(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert squad.main(["off-subject", str(tmp_path), str(bad)]) == 2
+    assert "bad.jsonl" in capsys.readouterr().err
+    assert not (tmp_path / squad.OFF_SUBJECT_FILE).exists()
