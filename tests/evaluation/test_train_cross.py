@@ -1,0 +1,36 @@
+"""Tests for eval/train_cross.py's pieces that need no training: which fold a question is in."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+from tests.conftest import PROJECT
+
+SCRIPT = PROJECT / "eval" / "train_cross.py"
+
+
+def _load():
+    sys.path.insert(0, str(SCRIPT.parent))  # the script imports its neighbours by name
+    spec = importlib.util.spec_from_file_location("train_cross", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["train_cross"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+cross = _load()
+
+
+def item(group: str, qid: str, elsewhere: bool = False):
+    return cross.Item(group, qid, "q", not elsewhere, None, elsewhere=elsewhere)
+
+
+def test_a_question_asked_of_the_other_corpus_is_in_its_own_question_s_fold():
+    ids = [f"tune-{n}" for n in range(30)]
+    folds = [cross.fold_of(item(cross.DEFAULT_CORPUS, i)) for i in ids]
+    assert set(folds) == set(range(cross.FOLDS))  # the tuning cases spread over every fold
+    assert folds == [cross.fold_of(item(cross.DEFAULT_CORPUS, cross.ELSEWHERE + i, True)) for i in ids]
+    for n, title in enumerate(cross.TRAIN):  # a SQuAD question's fold is its article's
+        assert cross.fold_of(item(title, "5ad3")) == cross.fold_of(
+            item(title, cross.ELSEWHERE + "5ad3", True)) == n % cross.FOLDS
