@@ -20,8 +20,8 @@ question's candidate sentences and the figures the reader's features are made of
 candidate is a positive when its file span contains the gold answer span (SQuAD) or holds
 an evidence sentence of the case (tuning cases); every candidate of an unanswerable
 question is a negative. Then it asks each corpus the other's questions (`collect_elsewhere`):
-the tuning cases of the six articles, every `ELSEWHERE_EVERY`th SQuAD question of the
-default corpus. Neither corpus answers the other's questions, so these are unanswerable
+the tuning cases asked of the six articles, every `ELSEWHERE_EVERY`th SQuAD question asked
+of the default corpus. Neither corpus answers the other's questions, so these are unanswerable
 questions as users ask them of a corpus about something else, with real sentences that
 share a word or a kind with them; SQuAD's own unanswerable questions were written to look
 answerable by their paragraph, so without these the fit sees few questions off the subject.
@@ -181,8 +181,8 @@ def collect_default(work: Path) -> tuple[list[Item], Engine]:
 def collect_elsewhere(squad: list[Item], squad_engine: Engine, default: list[Item],
                       default_engine: Engine) -> list[Item]:
     """Each corpus asked the other's questions: every tuning question (but follow-ups, which
-    lean on their earlier turns) of the SQuAD articles, every `ELSEWHERE_EVERY`th SQuAD
-    question of the default corpus. Each stays in its own group, so validation holds it out
+    lean on their earlier turns) asked of the SQuAD articles, every `ELSEWHERE_EVERY`th SQuAD
+    question asked of the default corpus. Each stays in its own group, so validation holds it out
     with the question it was written as."""
     asked = [(it, squad_engine) for it in default if not it.assessment.query.followup]
     asked += [(it, default_engine) for it in squad[::ELSEWHERE_EVERY]]

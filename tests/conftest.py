@@ -13,8 +13,10 @@ model anyway fails with a message saying so.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,17 @@ TIER_FIXTURES = {
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+
+def load_script(name: str):
+    """The script `eval/<name>.py` as module `name` (registered, so doctest and its
+    neighbours' `import name` find this one)."""
+    path = PROJECT / "eval" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def make_pdf(path: Path, pages: list[str], *, title: str | None = None,

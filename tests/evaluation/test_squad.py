@@ -7,17 +7,14 @@ A tiny synthetic SQuAD 2.0 file stands in for the shared one, which tests never 
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
-import sys
 
 import pytest
 
 from app.evaluation import read_cases
 from ingest.load import read_text
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, load_script
 
-SCRIPT = PROJECT / "eval" / "squad.py"
 HELDOUT = PROJECT / "eval" / "squad" / "heldout"
 # The eight articles of ../shared/data/squad2/README.md
 README_TITLES = {"Computational_complexity_theory", "Huguenot", "European_Union_law",
@@ -25,15 +22,7 @@ README_TITLES = {"Computational_complexity_theory", "Huguenot", "European_Union_
                  "French_and_Indian_War"}
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("squad", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["squad"] = module  # doctest finds the module's examples through its name
-    spec.loader.exec_module(module)
-    return module
-
-
-squad = _load()
+squad = load_script("squad")
 
 
 def qa(qid: str, question: str, context: str, *answers: str) -> dict:

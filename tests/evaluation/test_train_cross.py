@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+from tests.conftest import load_script
 
-from tests.conftest import PROJECT
-
-SCRIPT = PROJECT / "eval" / "train_cross.py"
-
-
-def _load():
-    sys.path.insert(0, str(SCRIPT.parent))  # the script imports its neighbours by name
-    spec = importlib.util.spec_from_file_location("train_cross", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_cross"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cross = _load()
+cross = load_script("train_cross")
 
 
 def item(group: str, qid: str, elsewhere: bool = False):

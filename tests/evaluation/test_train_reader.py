@@ -4,29 +4,15 @@ what scikit-learn fitted."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 
 from app.engine.reader import FEATURES, QUESTION_FEATURES, Reader, Trees
 from app.evaluation.cases import Case
 from ingest.sentences import Sentence
-from tests.conftest import PROJECT
+from tests.conftest import load_script
 
-SCRIPT = PROJECT / "eval" / "train_reader.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("train_reader", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_reader"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-train = _load()
+train = load_script("train_reader")
 
 
 def sentence(text: str) -> Sentence:
