@@ -19,7 +19,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout/` and `eval/policy_heldout3/` are held out.
+`eval/policy_heldout/`, `eval/policy_heldout3/` and `eval/policy_heldout5/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -48,7 +48,7 @@ import numpy as np
 from app.policy.language import read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
-from app.policy.reader import Reader, features
+from app.policy.reader import Reader, features, grams
 from app.policy.readings import MAX_CHARS, canonical, readings
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
@@ -230,7 +230,7 @@ def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules
         return None
     extra = features(question, [t["content"] for t in turns], rule=ruled.rule, rules=rules)
     extra[-2] = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
-    return reader.probabilities(vector, extra)
+    return reader.probabilities(vector, extra, grams(question))
 
 
 def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
