@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.evaluation import read_cases
-from app.policy import check, load_reader, reader_features, reader_grams
+from app.policy import check, load_reader, reader_features
 from app.policy.check import judge
 
 DEFAULT = Path(__file__).resolve().parent / "policy_test.jsonl"
@@ -85,7 +85,7 @@ def ablation(cases, reader, vectors) -> None:
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-4:]
         extra = reader_features(case.question, [t["content"] for t in turns], rule=judge(case.question).rule)
         extra[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
-        p = reader.probabilities(vector, extra, reader_grams(case.question))
+        p = reader.probabilities(vector, extra)
         alone = p["dosing"] >= reader.thresholds["dosing"] or p["crisis"] >= reader.thresholds["crisis"]
         both = check(case.question, case.history, vector=vector, reader=reader).refuse
         for name, refused in (("rules", rules), ("reader", alone), ("both", both)):

@@ -48,7 +48,7 @@ import numpy as np
 from app.policy.language import read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
-from app.policy.reader import Reader, features, grams
+from app.policy.reader import Reader, features
 from app.policy.readings import MAX_CHARS, canonical, readings
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
@@ -230,7 +230,7 @@ def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules
         return None
     extra = features(question, [t["content"] for t in turns], rule=ruled.rule, rules=rules)
     extra[-2] = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
-    return reader.probabilities(vector, extra, grams(question))
+    return reader.probabilities(vector, extra)
 
 
 def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
