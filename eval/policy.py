@@ -24,8 +24,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.evaluation import read_cases
-from app.policy import check, load_reader, reader_features
+from app.policy import check, load_reader, reader_features, reader_grams
 from app.policy.check import judge
+from app.policy.reader import READER_PATH
 
 DEFAULT = Path(__file__).resolve().parent / "policy_test.jsonl"
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--reader", action="store_true", help="let the learned reader read too")
     parser.add_argument("--ablation", action="store_true", help="rules alone, reader alone, both")
+    parser.add_argument("--reader-file", type=Path, default=READER_PATH,
+                        help="the learned reader's weights (default: the shipped app/policy/reader.npz)")
     args = parser.parse_args(argv)
     cases = []
     for path in args.cases:
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reader or args.ablation:
         from ingest.embed import load_embeddings
 
-        reader = load_reader()
+        reader = load_reader(args.reader_file)
         vectors = load_embeddings(reader.model).embed_documents([c.question for c in cases])
     if args.ablation:
         ablation(cases, reader, vectors)
@@ -85,7 +88,7 @@ def ablation(cases, reader, vectors) -> None:
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-4:]
         extra = reader_features(case.question, [t["content"] for t in turns], rule=judge(case.question).rule)
         extra[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
-        p = reader.probabilities(vector, extra)
+        p = reader.probabilities(vector, extra, reader_grams(case.question))
         alone = p["dosing"] >= reader.thresholds["dosing"] or p["crisis"] >= reader.thresholds["crisis"]
         both = check(case.question, case.history, vector=vector, reader=reader).refuse
         for name, refused in (("rules", rules), ("reader", alone), ("both", both)):

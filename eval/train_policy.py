@@ -1,21 +1,28 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout/`,
-`eval/policy_heldout3/` and `eval/policy_heldout5/`):
+`eval/policy_heldout3/`, `eval/policy_heldout5/`, nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h2/`: the second held-out set, retired to training when the third was written.
+- `eval/policy_train_h2/`: the second held-out set, retired to training when the third was written;
+- `eval/policy_train_h4/` and `eval/policy_train_h6/`: sets written blind for training (harmless
+  questions with dangerous words, other medicines, near-topic questions; h6 also dosing asks,
+  crisis and informational questions);
+- `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
-question's normalized vector from the bundled all-MiniLM-L6-v2 and `app.policy.reader_features`
-(the rules' readings). A logistic regression (scikit-learn, standardized inputs, C chosen by
-5-fold cross-validation) is fitted; each label's threshold is the lowest probability at which
-at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged. Deterministic: fixed
-folds, lbfgs. Takes a minute or two, most of it embedding.
+question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features`
+(the rules' readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams,
+unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
+cross-validation) is fitted; each label's threshold is the lowest probability at which
+at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and no engine tuning
+question would (`ENGINE_MARGIN` below it). Deterministic: fixed
+folds, lbfgs. Takes about five minutes on two cores. Training cases that repeat a held-out
+question word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
 """
@@ -32,17 +39,30 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from app.evaluation import read_cases  # noqa: E402
-from app.policy import FEATURES, LABELS, reader_features  # noqa: E402
+from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
 from app.policy.check import RECENT_TURNS, judge  # noqa: E402
-from app.policy.reader import READER_PATH  # noqa: E402
+from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
-        *sorted((PROJECT / "eval" / "policy_train_h2").glob("*.jsonl"))]
+        *(path for name in ("policy_train_h2", "policy_train_h4", "policy_train_h6")
+          for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
+# Read only to leave out a training case that repeats one of their questions word for word
+# (blind writers reach for the same everyday examples), so no held-out figure is remembered.
+# The answer engine's tuning questions (all to be answered or declined): never to be refused, so
+# each label's threshold sits above every one of them, out of fold.
+ENGINE = PROJECT / "eval" / "tuning.jsonl"
+HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
+            *(path for name in ("policy_heldout", "policy_heldout3", "policy_heldout5")
+              for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 C_GRID = (0.003, 0.01, 0.03, 0.1)
+# The n-grams' scale against the standardized columns, so their penalty is lighter: 5-fold on
+# these files at C = 0.03, dosing recall at 1% false flags 0.877 (no n-grams), 0.917 (10), 0.922 (15).
+GRAM_WEIGHT = 15.0
 MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
+ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
 
 def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -54,17 +74,39 @@ def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
         f[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
         questions.append(case.question)
         extra.append(f)
-        label = "crisis" if case.category == "crisis" else "dosing" if case.expect == "refuse" else "none"
+        label = "crisis" if case.category.split("/")[0] == "crisis" else "dosing" if case.expect == "refuse" else "none"
         labels.append(LABELS.index(label))
     return questions, np.stack(extra), np.asarray(labels)
 
 
+def without_held_out(cases: list) -> list:
+    """`cases` less those whose question (case and blanks aside) is a held-out question."""
+    held = {c.question.casefold().strip() for path in HELD_OUT for c in read_cases(path)[0]}
+    kept = [c for c in cases if c.question.casefold().strip() not in held]
+    print(f"left out {len(cases) - len(kept)} training cases that repeat a held-out question")
+    return kept
+
+
+def gram_matrix(questions: list[str]):
+    """The questions' `reader_grams` as one sparse matrix (rows: questions, GRAM_BUCKETS columns)."""
+    from scipy import sparse
+
+    pairs = [reader_grams(q) for q in questions]
+    rows = np.concatenate([np.full(len(c), i) for i, (c, _) in enumerate(pairs)])
+    columns = np.concatenate([c for c, _ in pairs])
+    values = np.concatenate([v for _, v in pairs])
+    return sparse.csr_matrix((values, (rows, columns)), shape=(len(questions), GRAM_BUCKETS))
+
+
 def main(argv: list[str] | None = None) -> int:
+    from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=READER_PATH)
+    parser.add_argument("--gram-weight", type=float, default=GRAM_WEIGHT,
+                        help=f"the n-grams' scale (default {GRAM_WEIGHT}; 0 leaves them out, for an ablation)")
     args = parser.parse_args(argv)
     cases = []
     for path in DATA:
@@ -72,12 +114,18 @@ def main(argv: list[str] | None = None) -> int:
         if errors:
             raise SystemExit("\n".join(errors))
         cases += found
+    engine, errors = read_cases(ENGINE)
+    if errors:
+        raise SystemExit("\n".join(errors))
+    cases = without_held_out(cases)
+    own = np.r_[np.zeros(len(cases), bool), np.ones(len(engine), bool)]
+    cases += engine
     questions, extra, y = rows(cases)
     vectors = np.asarray(load_embeddings(BUNDLED_MODEL).embed_documents(questions), dtype=np.float32)
     x = np.hstack([vectors, extra])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = (x - mean) / scale
+    z = sparse.hstack([sparse.csr_matrix((x - mean) / scale), gram_matrix(questions) * args.gram_weight]).tocsr()
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     best = None
     for c in C_GRID:
@@ -93,12 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     for label, share in MAX_FALSE.items():
         scores = np.sort(oof[none, LABELS.index(label)])[::-1]
         k = int(share * len(scores))
-        thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label]))
+        engine_top = float(oof[own, LABELS.index(label)].max()) + ENGINE_MARGIN
+        thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
     report(oof, y, extra, thresholds)
     model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
-        coef=model.coef_.astype(np.float32), intercept=model.intercept_.astype(np.float32),
+        coef=model.coef_[:, :x.shape[1]].astype(np.float32), intercept=model.intercept_.astype(np.float32),
+        gram_coef=(model.coef_[:, x.shape[1]:] * args.gram_weight).astype(np.float16),
         labels=np.asarray(LABELS), features=np.asarray(FEATURES),
         threshold_labels=np.asarray(list(thresholds)), thresholds=np.asarray(list(thresholds.values())),
         model=np.asarray(BUNDLED_MODEL))

@@ -3,7 +3,7 @@ before retrieval. Public surface: `check(question, history, vector=..., reader=.
 Verdict`, `Verdict`, `Reply` and `message(reply, language)` (the replies, in
 `messages.toml`), `REFUSAL` (the English dosing refusal), `RULES` (what can decide),
 `load_reader()` and `Reader` (the learned second reader, `reader.npz`), `reader_features`
-(its rule features, for training), `canonical` and `readings` (how a question is read),
+and `reader_grams` (its rule and n-gram features, for training), `canonical` and `readings` (how a question is read),
 `drug_aliases()` (the drug's names, for retrieval), `substances(text)` (the drugs and
 medicines a text names, for the engine's subject check), `risk_words()`, `guidance_words()` and
 `has_figure` (for the refusal's cited risk facts).
@@ -16,10 +16,11 @@ from app.policy.lexicon import drug_aliases, guidance_words, risk_words
 from app.policy.messages import Reply, message
 from app.policy.reader import FEATURES, LABELS, Reader, load_reader
 from app.policy.reader import features as reader_features
+from app.policy.reader import grams as reader_grams
 from app.policy.readings import canonical, has_figure, readings
 
 REFUSAL = message(Reply.DOSING)
 
 __all__ = ["FEATURES", "LABELS", "REFUSAL", "RULES", "Reader", "Reply", "Verdict", "canonical", "check",
-           "drug_aliases", "guidance_words", "has_figure", "load_reader", "message", "reader_features",
+           "drug_aliases", "guidance_words", "has_figure", "load_reader", "message", "reader_features", "reader_grams",
            "readings", "risk_words", "substances"]

@@ -48,7 +48,7 @@ import numpy as np
 from app.policy.language import read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
-from app.policy.reader import Reader, features
+from app.policy.reader import Reader, features, grams
 from app.policy.readings import MAX_CHARS, canonical, readings
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
@@ -170,7 +170,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope:
         return ruled
-    if flagged and in_scope:
+    # the reader does not refuse what the rules read as asking only what is known or how to check
+    if flagged and in_scope and not any(rules.asks_what_is_known(r) for r in readings(used, lexicon=rules.lexicon)):
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
     # self-harm words of other languages and scripts, whenever the rules may not have read the question
     if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
@@ -230,7 +231,7 @@ def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules
         return None
     extra = features(question, [t["content"] for t in turns], rule=ruled.rule, rules=rules)
     extra[-2] = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
-    return reader.probabilities(vector, extra)
+    return reader.probabilities(vector, extra, grams(question))
 
 
 def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:

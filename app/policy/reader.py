@@ -1,14 +1,20 @@
-"""The learned second reader: a logistic regression over a question's MiniLM vector and the
-rules' readings of it, that flags personal dosing and crisis.
+"""The learned second reader: a logistic regression over a question's MiniLM vector, the
+rules' readings of it and its letter n-grams, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (about 10 KB), written by
-`eval/train_policy.py` from the policy's training files (`eval/policy_tuning.jsonl`,
-`eval/policy_train*.jsonl`, `eval/policy_train_h2/`; never the held-out sets). It reads the question's vector
+The weights live in `reader.npz` (about 270 KB), written by `eval/train_policy.py` from
+the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
+`eval/policy_train_h2/`, `h4/`, `h6/`, and the engine's `eval/tuning.jsonl` as questions
+never to refuse; never the held-out sets). It reads the question's vector
 from the bundled all-MiniLM-L6-v2 (`ingest.embed.BUNDLED_MODEL`), normalized, whatever model
-the engine answers with, and `features(...)`: which concepts of `lexicon.toml` the
-question names, which rule matched it, and whether the recent turns hold a dose. It gives
-a probability for each of `LABELS`; `check.py` refuses within the policy's scope when the
-dosing one reaches the artifact's threshold, and gives the crisis reply when the crisis one does.
+the engine answers with; `features(...)`: which concepts of `lexicon.toml` the
+question names, which rule matched it, and whether the recent turns hold a dose; and
+`grams(question)`: its letter n-grams within words, hashed into `GRAM_BUCKETS` columns,
+which read the slang, spellings and languages that neither the rules nor the English-trained
+vector know (out of fold on the training files: dosing recall 0.89 -> 0.93, crisis 0.87 -> 0.90,
+at the same false flags). It gives a probability for each of `LABELS`; `check.py` refuses
+within the policy's scope when the dosing one reaches the artifact's threshold (unless the
+rules read the question as asking only what is known), and gives the crisis reply when the
+crisis one does.
 
 This module embeds nothing (the caller passes the vector) and needs no scikit-learn: the
 model is a matrix product and a softmax. `load_reader` reads the file once; a missing or
@@ -16,7 +22,8 @@ broken file raises `PolicyModelError`.
 
     >>> import numpy as np
     >>> reader = load_reader()
-    >>> p = reader.probabilities(np.zeros(reader.width, dtype=np.float32), features("What is SERT?"))
+    >>> p = reader.probabilities(np.zeros(reader.width, dtype=np.float32), features("What is SERT?"),
+    ...                          grams("What is SERT?"))
     >>> sorted(p), round(sum(p.values()), 6)
     (['crisis', 'dosing', 'none'], 1.0)
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +53,30 @@ CONCEPTS = ("self", "other", "use", "use_foreign", "drug", "street", "other_drug
 FEATURES = (*(f"concept:{c}" for c in CONCEPTS), *(f"rule:{r}" for r in NAMES),
             "history:scope", "history:dose", "history:refused", "question:digits")
 DIGITS = re.compile(r"\d")
+GRAM_BUCKETS = 2 ** 16  # hashed columns of the letter n-grams
+GRAM_SIZES = range(2, 6)  # letters per n-gram, within a word padded with a space each side
+
+
+def grams(question: str) -> tuple[np.ndarray, np.ndarray]:
+    """`question`'s letter n-grams as (columns, values): counts of each hashed n-gram
+    (CRC-32 modulo `GRAM_BUCKETS`), scaled to unit length. Lower-cased; no other cleaning.
+
+    >>> columns, values = grams("Molly?")
+    >>> len(columns), round(float((values ** 2).sum()), 6)
+    (22, 1.0)
+    """
+    counts: dict[int, int] = {}
+    for word in question[:MAX_CHARS].lower().split():
+        padded = f" {word} "
+        for n in GRAM_SIZES:
+            for i in range(len(padded) - n + 1):
+                column = zlib.crc32(padded[i:i + n].encode("utf-8", "replace")) % GRAM_BUCKETS
+                counts[column] = counts.get(column, 0) + 1
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+    return columns, values / np.linalg.norm(values)
 
 
 def features(question: str, recent: list[str] | None = None, *, rule: str = "",
@@ -78,6 +110,7 @@ class Reader:
     scale: np.ndarray
     coef: np.ndarray  # (labels, columns)
     intercept: np.ndarray  # (labels,)
+    gram_coef: np.ndarray  # (labels, GRAM_BUCKETS): the weights of `grams`, unstandardized
     thresholds: dict[str, float]  # the probability at which `check.py` acts, per label
     model: str  # the embedding model the vectors come from
 
@@ -86,10 +119,12 @@ class Reader:
         """The vector's length."""
         return len(self.mean) - len(FEATURES)
 
-    def probabilities(self, vector: np.ndarray, extra: np.ndarray) -> dict[str, float]:
-        """{label: probability} for a question's normalized vector and its `features`."""
+    def probabilities(self, vector: np.ndarray, extra: np.ndarray,
+                      gram: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+        """{label: probability} for a question's normalized vector, its `features` and `grams`."""
         x = (np.concatenate([np.asarray(vector, dtype=np.float32).ravel(), extra]) - self.mean) / self.scale
-        logits = self.coef @ x + self.intercept
+        columns, values = gram
+        logits = self.coef @ x + self.gram_coef[:, columns].astype(np.float32) @ values + self.intercept
         p = np.exp(logits - logits.max())
         p /= p.sum()
         return {label: float(v) for label, v in zip(LABELS, p)}
@@ -105,8 +140,10 @@ def load_reader(path: Path = READER_PATH) -> Reader:
                 tuple(str(x) for x in arrays["features"]) != FEATURES:
             raise ValueError("its labels or features are not this version's; rerun eval/train_policy.py")
         thresholds = dict(zip((str(x) for x in arrays["threshold_labels"]), map(float, arrays["thresholds"])))
-        return Reader(arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"], thresholds,
-                      str(arrays["model"]))
+        if arrays["gram_coef"].shape != (len(LABELS), GRAM_BUCKETS):
+            raise ValueError("its n-gram weights are not this version's; rerun eval/train_policy.py")
+        return Reader(arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"],
+                      arrays["gram_coef"], thresholds, str(arrays["model"]))
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise PolicyModelError(f"cannot load the policy's learned reader {path}: {exc} "
                                "(python eval/train_policy.py writes it)") from exc

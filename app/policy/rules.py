@@ -114,9 +114,7 @@ class Rules:
                                   or self._for_person(text, found) or p["go_ask"].search(text)
                                   or p["go_ask_strict"].search(text)))
         # ... or only what is known, or how to check a substance, is asked: no amount, timing, choice, go/no-go
-        no_dose_ask = _Lazy(lambda: not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
-                                         or found["intent"] or found["prescribe"] or found["override"]
-                                         or self._for_person(text, found) or p["go_ask_strict"].search(text)))
+        no_dose_ask = _Lazy(lambda: self._no_dose_ask(text, found))
         harmless = _Lazy(lambda: told() or ((info() or found["checking"]) and no_dose_ask()))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
                 harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())):
@@ -184,6 +182,21 @@ class Rules:
                 found["use"] or found["seek"] or found["for_person"] or found["my_dose"]
                 or self.p["fiction_person"].search(self.c["asking_me"].sub(" ", text))):
             yield "framing", found["fiction"].group(0)
+
+    def asks_what_is_known(self, text: str) -> bool:
+        """Does `text` (a canonical reading) ask only what is known or how to check a substance,
+        with no amount, timing, choice or go/no-go ask? ("should I test my pills first?",
+        "what do the articles say about it and SSRIs?") The rules let such a question through
+        with a note; `check.py` does not let the learned reader refuse it either."""
+        found = self.find(text)
+        return bool((self.c["info_ask"].search(text) or found["cited"] or found["checking"])
+                    and self._no_dose_ask(text, found))
+
+    def _no_dose_ask(self, text: str, found: Found) -> bool:
+        """No amount, timing, choice, intent, prescription, override, person or go/no-go ask."""
+        return not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
+                    or found["intent"] or found["prescribe"] or found["override"]
+                    or self._for_person(text, found) or self.p["go_ask_strict"].search(text))
 
     def _for_person(self, text: str, found: Found):
         """"for me", "my friend"... unless it is inside a request for information."""
