@@ -33,7 +33,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import httpx
@@ -125,7 +125,7 @@ class Engine:
                           reason=verdict.rule, timings=clock.lap("policy"))
         clock.lap("policy")
         try:
-            result = self._answer_from_store(question, history, clock)
+            result = self._answer_from_store(question, history, clock, verdict)
         except httpx.TransportError as exc:  # a Chroma server that is down or does not answer
             raise StoreError(f"cannot reach the Chroma server at {self._retriever.store.location}"
                              f" ({type(exc).__name__}); try again when it is back") from exc
@@ -190,8 +190,8 @@ class Engine:
                 self._generation = now  # only once the new store serves
 
     # --- the phases
-    def _answer_from_store(self, question: str, history: list[dict] | None,
-                           clock: _Clock) -> Answer:
+    def _answer_from_store(self, question: str, history: list[dict] | None, clock: _Clock,
+                           verdict: policy.Verdict | None = None) -> Answer:
         self.sync()
         found = self._assess(contextualize(clean_question(question), history), clock)
         why = found.reason
@@ -208,6 +208,15 @@ class Engine:
         else:  # the reader decided: its most probable sentences
             chosen = [c.scored.sentence for c in choose(found.candidates, limit=limit,
                                                         relative=self._reader.relative)]
+        if verdict is not None and verdict.reply == policy.Reply.NOTE:
+            # someone who uses is quoted no dose: a sentence with an amount is left out, and a
+            # reply that would be amounts alone is the dosing refusal
+            amounts = [a for s in chosen if (a := policy.dose_amount(s.text))]
+            chosen = [s for s in chosen if not policy.dose_amount(s.text)]
+            if not chosen:
+                refusal = replace(verdict, refuse=True, rule="personal_dose", reply=policy.Reply.DOSING,
+                                  trigger=f"answer: {amounts[0]}")
+                return self._refusal(question, refusal, clock)
         parts, citations = compose(chosen)
         return Answer(question, Decision.ANSWER, sentences=parts, citations=citations,
                       passages=found.passages, reason=why, scores=found.scores,

@@ -114,6 +114,17 @@ def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:
             if m.group(0) not in rules.kinds]
 
 
+def dose_amount(text: str, rules: Rules = DEFAULT_RULES) -> str:
+    """The first amount with a dose unit `text` holds, as the rules read it ("125 mg",
+    "two pills", `unit` in `lexicon.toml`), or "". A year, a percentage or a gene's name is none.
+
+    >>> dose_amount("Doses of 75-125 mg were used."), dose_amount("In 2019, 5-HT2A rose by 20%.")
+    ('125 mg', '')
+    """
+    m = rules.c["unit"].search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
+    return m.group(0) if m else ""
+
+
 def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
     """The rules' verdict on one message, on its own, scope aside.
 

@@ -1,6 +1,7 @@
 """Tests for the engine's policy replies (app/engine/engine.py `answer`, `_refusal`): a dosing
 refusal followed by cited risk sentences that hold no figure, the crisis reply, the decline of
-an unread language, and the safety note under an answer to a personal-use question.
+an unread language, and the safety note under an answer to a personal-use question, which
+quotes no dose amount.
 """
 
 from __future__ import annotations
@@ -60,6 +61,23 @@ def test_a_personal_use_question_that_asks_nothing_to_decide_is_answered_with_th
     assert result.decision == Decision.ANSWER, (result.reason, result.scores)
     assert result.note == policy.message(policy.Reply.NOTE)
     assert result.note not in result.text and result.to_dict()["note"] == result.note
+
+
+def test_an_answer_to_a_personal_use_question_quotes_no_amount(engine):
+    """The same question about doses: asked in general, the answer quotes the documents'
+    dose range; asked by someone who uses, it leaves that sentence out (and would refuse
+    if nothing else answered)."""
+    question = "How do therapeutic doses compare with recreational doses?"
+    general = engine.answer(question)
+    assert general.decision == Decision.ANSWER and any(policy.dose_amount(s.text) for s in general.sentences)
+    personal = engine.answer(f"I've rolled a few times. {question}")
+    assert personal.decision == Decision.ANSWER and personal.note == policy.message(policy.Reply.NOTE)
+    assert personal.sentences and not any(policy.dose_amount(s.text) for s in personal.sentences)
+    assert not any(policy.dose_amount(c.quote) for c in personal.citations)
+    only_amounts = engine.answer("I used molly at festivals. What do the articles say about dosing in clinical trials?")
+    assert only_amounts.decision == Decision.REFUSE and only_amounts.reason == "personal_dose"
+    assert only_amounts.trigger.startswith("answer: ")
+    assert not any(policy.has_figure(s.text) for s in only_amounts.sentences)
 
 
 def test_the_command_line_prints_the_note_under_the_answer(answer_settings, capsys):
