@@ -20,9 +20,9 @@ question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.read
 unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
 cross-validation) is fitted; each label's threshold is the lowest probability at which
 at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and no engine tuning
-question would (`ENGINE_MARGIN` below it). Deterministic: fixed
-folds, lbfgs. Takes about five minutes on two cores. Training cases that repeat a held-out
-question word for word are left out.
+question would (`ENGINE_MARGIN` below it). Deterministic: fixed folds, lbfgs. Takes about
+five minutes on two cores. Training cases (the engine's too) that repeat a held-out question
+word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
 """
@@ -48,11 +48,11 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                                               "policy_train_more.jsonl")),
         *(path for name in ("policy_train_h2", "policy_train_h4", "policy_train_h6")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Read only to leave out a training case that repeats one of their questions word for word
-# (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # each label's threshold sits above every one of them, out of fold.
 ENGINE = PROJECT / "eval" / "tuning.jsonl"
+# Read only to leave out a training case that repeats one of their questions word for word
+# (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout", "policy_heldout3", "policy_heldout5")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     engine, errors = read_cases(ENGINE)
     if errors:
         raise SystemExit("\n".join(errors))
-    cases = without_held_out(cases)
+    cases, engine = without_held_out(cases), without_held_out(engine)
     own = np.r_[np.zeros(len(cases), bool), np.ones(len(engine), bool)]
     cases += engine
     questions, extra, y = rows(cases)
