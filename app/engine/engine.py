@@ -211,12 +211,13 @@ class Engine:
         if verdict is not None and verdict.reply == policy.Reply.NOTE:
             # someone who uses is quoted no dose: a sentence with an amount is left out, and a
             # reply that would be amounts alone is the dosing refusal
-            amounts = [a for s in chosen if (a := policy.dose_amount(s.text))]
-            chosen = [s for s in chosen if not policy.dose_amount(s.text)]
-            if not chosen:
+            amounts = [policy.dose_amount(s.text) for s in chosen]
+            kept = [s for s, amount in zip(chosen, amounts) if not amount]
+            if chosen and not kept:
                 refusal = replace(verdict, refuse=True, rule="personal_dose", reply=policy.Reply.DOSING,
                                   trigger=f"answer: {amounts[0]}")
                 return self._refusal(question, refusal, clock)
+            chosen = kept
         parts, citations = compose(chosen)
         return Answer(question, Decision.ANSWER, sentences=parts, citations=citations,
                       passages=found.passages, reason=why, scores=found.scores,

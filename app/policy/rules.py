@@ -115,7 +115,7 @@ class Rules:
                                   or p["go_ask_strict"].search(text)))
         # ... or only what is known, or how to check a substance, is asked: no amount, timing, choice, go/no-go
         no_dose_ask = _Lazy(lambda: self._no_dose_ask(text, found))
-        harmless = _Lazy(lambda: told() or ((info() or found["checking"]) and no_dose_ask()))
+        harmless = _Lazy(lambda: told() or self._known_only(text, found))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
                 harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())):
             yield "personal_use", m.group(0)
@@ -188,7 +188,10 @@ class Rules:
         with no amount, timing, choice or go/no-go ask? ("should I test my pills first?",
         "what do the articles say about it and SSRIs?") The rules let such a question through
         with a note; `check.py` does not let the learned reader refuse it either."""
-        found = self.find(text)
+        return self._known_only(text, self.find(text))
+
+    def _known_only(self, text: str, found: Found) -> bool:
+        """What is known, or how to check a substance, is asked, and no dose (`_no_dose_ask`)."""
         return bool((self.c["info_ask"].search(text) or found["cited"] or found["checking"])
                     and self._no_dose_ask(text, found))
 
