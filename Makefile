@@ -19,6 +19,11 @@ GATE := --fail-under decision_accuracy=0.93 --fail-under refusal_recall=1.0 \
         --fail-under citation_validity=1.0 --fail-under sentence_support=1.0 \
         --fail-over over_refusal_rate=0.05 --fail-over unanswerable_answered_rate=0.1
 GATE_DIR := eval/out
+# The same questions with the question prior off (QUESTION_PRIOR=false): the rules any other
+# corpus gets. 0.8622 / 0.7959 now, each two cases over its threshold; no unanswerable answered.
+GENERAL_GATE := --fail-under decision_accuracy=0.85 --fail-under answer_accuracy=0.785 \
+        --fail-under refusal_recall=1.0 --fail-under citation_validity=1.0 \
+        --fail-under sentence_support=1.0 --fail-over unanswerable_answered_rate=0.05
 # The second corpus: two SQuAD 2.0 articles no part of the engine was fitted on (eval/squad.py),
 # 160 answerable and 160 unanswerable questions. answer_accuracy counts an answer right only
 # when it holds the gold text (0.6625 now); decision_accuracy also counts an answer without it
@@ -70,12 +75,15 @@ test-fast: install
 lint: install
 	$(PY) -m ruff check .
 
-# The default corpus, ingested into its own store, answers eval/questions.jsonl; then the
-# held-out SQuAD articles, as a corpus of their own, answer their questions.
+# The default corpus, ingested into its own store, answers eval/questions.jsonl, with its
+# question prior and without; then the held-out SQuAD articles, as a corpus of their own,
+# answer their questions and the default corpus's.
 gate: install
 	CORPUS_DIR=corpus DATA_DIR=$(GATE_DIR)/data $(PY) -m ingest > /dev/null
 	CORPUS_DIR=corpus DATA_DIR=$(GATE_DIR)/data $(PY) -m app.evaluate eval/questions.jsonl \
 		--out $(GATE_DIR) $(GATE)
+	QUESTION_PRIOR=false CORPUS_DIR=corpus DATA_DIR=$(GATE_DIR)/data $(PY) -m app.evaluate \
+		eval/questions.jsonl --out $(GATE_DIR)/general $(GENERAL_GATE)
 	CORPUS_DIR=$(SQUAD_DIR)/corpus DATA_DIR=$(GATE_DIR)/squad-data $(PY) -m ingest > /dev/null
 	CORPUS_DIR=$(SQUAD_DIR)/corpus DATA_DIR=$(GATE_DIR)/squad-data $(PY) -m app.evaluate \
 		$(SQUAD_DIR)/cases.jsonl --out $(GATE_DIR)/squad $(SQUAD_GATE)

@@ -28,6 +28,8 @@ class Settings(IngestSettings):
     max_question_chars: int = Field(DEFAULT_MAX_QUESTION_CHARS, ge=10,
                                     description="Longest question accepted.")
     max_answer_sentences: int = Field(5, ge=1, le=10, description="Most sentences per answer.")
+    question_prior: bool = Field(True, description="Let the question prior decide on the corpus it was "
+                                                   "fitted for; false: the rules every corpus gets.")
     # The chat UI (`python -m app.serve`); the two server variables are Gradio's own names.
     gradio_server_name: str = Field("127.0.0.1", description="Address the UI binds to.")
     gradio_server_port: int = Field(7860, ge=1, le=65535, description="Port the UI listens on.")

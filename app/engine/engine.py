@@ -102,7 +102,7 @@ class Engine:
         self._reader = reader or default_reader()
         self._aligner = Aligner(self.embeddings)  # the question's one pass through the model
         self._judge = Judge(self._encoder, kept, self._reader, lambda: cross or default_cross(),
-                            QuestionPrior.load(PRIOR_FILE),
+                            QuestionPrior.load(PRIOR_FILE) if settings.question_prior else None,
                             settings.embedding_model, aligner=self._aligner)
         self._suggester = Suggester(kept, self._answers)
 

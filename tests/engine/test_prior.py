@@ -86,3 +86,11 @@ def test_another_corpus_is_judged_by_the_agnostic_rule_and_the_reader(tmp_path, 
     assert result.scores["prior"] == 0.0
     assert result.scores["answerability"] == min(result.scores["agnostic"], result.scores["reader"])
     assert result.decision == Decision.ANSWER
+
+
+def test_switched_off_the_default_corpus_gets_the_rules_any_corpus_gets(answer_settings, embeddings):
+    off = Engine(answer_settings.model_copy(update={"question_prior": False}), embeddings=embeddings)
+    found = off.assess("What are the symptoms of serotonin syndrome?")
+    assert found.scores["prior"] == 0.0
+    assert found.scores["answerability"] == min(found.scores["agnostic"], found.scores["reader"])
+    assert found.scores["answerability"] >= 0  # a question the documents answer is still answered
