@@ -10,6 +10,7 @@ ended in an error. It reads results only; it runs nothing and judges no answer t
 
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import sys
@@ -41,8 +42,14 @@ def figures(rows: list[dict]) -> dict[str, collections.Counter]:
 
 
 def main(argv: list[str]) -> int:
-    rows = [json.loads(line) for path in argv for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="+", type=Path, help="results.jsonl files of app.evaluate")
+    args = parser.parse_args(argv)
+    try:
+        rows = [json.loads(line) for path in args.results
+                for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        parser.error(f"cannot read the results: {exc}")
     kinds = ["cases", "refuse:dosing", "refuse:crisis", "decline:language", "decline", "answer", "error"]
     print("| file | " + " | ".join(kinds) + " |\n" + "|---" * (len(kinds) + 1) + "|")
     for group, counts in sorted(figures(rows).items()):
