@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from app.engine import Decision, Engine
+from app.engine.judge import PRIOR_FLOOR
 from app.engine.prior import PRIOR_FILE, QuestionPrior
 from app.settings import Settings
 from ingest.index import ingest
@@ -62,6 +63,16 @@ def test_the_engine_uses_it_on_the_default_corpus(engine):
     result = engine.answer("What are the symptoms of serotonin syndrome?")
     assert result.scores["prior"] == 1.0
     assert result.decision == Decision.ANSWER
+
+
+@pytest.mark.parametrize("question", ["how does electroconvulsive therapy work these days",
+                                      "Is it bad to keep medicine in the bathroom cabinet?"])
+def test_where_no_sentence_comes_near_the_agnostic_rule_vetoes_it(engine, question):
+    # training questions (eval/policy_train_h4, _h6) the prior alone would answer
+    found = engine.assess(question)
+    assert found.scores["prior"] == 1.0 and found.scores["agnostic"] < -PRIOR_FLOOR
+    assert found.scores["answerability"] < 0
+    assert engine.answer(question).decision == Decision.DECLINE
 
 
 def test_where_it_decides_the_readers_most_probable_sentence_leads(engine):
