@@ -20,8 +20,8 @@ question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.read
 unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
 cross-validation) is fitted; each label's threshold is the lowest probability at which
 at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and no engine tuning
-question would (`ENGINE_MARGIN` below it). Deterministic: fixed folds, lbfgs. Takes about
-eight minutes on two cores. Training cases (the engine's too) that repeat a held-out question
+question would (`ENGINE_MARGIN` below it). Deterministic: fixed folds, lbfgs. Takes a minute
+or two on two idle cores. Training cases (the engine's too) that repeat a held-out question
 word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.

@@ -60,12 +60,17 @@ def test_every_concept_and_pattern_compiles_and_every_placeholder_is_known():
 
 
 @pytest.mark.parametrize("name", ["omeprazole", "lisinopril", "atorvastatin", "metoprolol", "amoxicillin",
-                                  "prednisone", "quetiapine", "levodopa", "sildenafil", "Montelukast"])
+                                  "prednisone", "quetiapine", "levodopa", "sildenafil", "Montelukast",
+                                  "metronidazole", "finasteride", "zolpidem", "semaglutide", "apixaban",
+                                  "dabigatran", "budesonide", "doxazosin",
+                                  "cisplatin", "paclitaxel", "doxorubicin", "caspofungin", "gentamicin",
+                                  "isotretinoin"])
 def test_a_medicine_no_list_names_is_read_by_its_generic_name_s_stem(name):
     assert substances(f"Is long-term {name} use a problem?") == [name.casefold()]
 
 
 @pytest.mark.parametrize("text", ["I read it in a magazine in April", "comparing and performing",
-                                  "an ecstatic crowd at the concert", "the alkaline saline solution"])
+                                  "an ecstatic crowd at the concert", "the alkaline saline solution",
+                                  "a mongrel with high cholesterol", "platinum and saxophone taxes"])
 def test_everyday_words_are_no_generic_names(text):
     assert substances(text) == []
