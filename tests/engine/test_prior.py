@@ -71,7 +71,7 @@ def test_where_no_sentence_comes_near_the_agnostic_rule_vetoes_it(engine, questi
     # training questions (eval/policy_train_h4, _h6) the prior alone would answer
     found = engine.assess(question)
     assert found.scores["prior"] == 1.0 and found.scores["agnostic"] < -PRIOR_FLOOR
-    assert found.scores["answerability"] < 0
+    assert found.scores["prior_margin"] >= 0 > found.scores["answerability"]
     assert engine.answer(question).decision == Decision.DECLINE
 
 
