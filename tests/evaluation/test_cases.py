@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,22 @@ def test_extra_turn_keys_are_dropped_and_blank_fields_rejected(tmp_path):
                       'cases.jsonl:3: missing "question"',
                       'cases.jsonl:4: "sources" must be a list of strings',
                       'cases.jsonl:5: "must_include" must be a list of strings or lists of strings']
+
+
+@pytest.mark.parametrize("name", ["reader_heldout", "reader_heldout2"])
+def test_the_held_out_reader_sets_quote_the_corpus_exactly(name):
+    """Every answerable case's evidence (a field the evaluator does not read) is a span of one
+    of its source files and holds its key facts, so `must_include_rate` measures the answer, not a
+    typo in the case."""
+    path = Path(__file__).resolve().parents[2] / "eval" / name / "default_corpus.jsonl"
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (path.parents[2] / "corpus").glob("*.txt")}
+    cases, errors = read_cases(path)
+    assert errors == [] and len(cases) >= 200
+    rows = {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+    answerable = [c for c in cases if c.expect == "answer"]
+    assert answerable and all(rows[c.id].get("evidence") and c.must_include for c in answerable)
+    for case in answerable:
+        evidence = rows[case.id]["evidence"]
+        assert all(any(e in texts[s] for s in case.sources) for e in evidence), case.id
+        said = " ".join(evidence).casefold()
+        assert all(any(alt.casefold() in said for alt in group) for group in case.must_include), case.id
