@@ -3,7 +3,7 @@ rules' readings of it and its letter n-grams, that flags personal dosing and cri
 
 The weights live in `reader.npz` (about 270 KB), written by `eval/train_policy.py` from
 the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
-`eval/policy_train_h2/`, `h4/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
+`eval/policy_train_h2/`, `h4/`, `h5/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
 never to refuse; never the held-out sets). It reads the question's vector
 from the bundled all-MiniLM-L6-v2 (`ingest.embed.BUNDLED_MODEL`), normalized, whatever model
 the engine answers with; `features(...)`: which concepts of `lexicon.toml` the
