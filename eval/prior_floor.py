@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         ingest(settings)
         engine = Engine(settings)
         for case in cases:
-            if engine.answer(case.question).decision == Decision.REFUSE:
+            result = engine.answer(case.question)  # the policy first, then the judge's figures
+            if result.decision == Decision.REFUSE:
                 continue
-            scores = engine.assess(case.question).scores
+            scores = result.scores
             if not scores.get("prior"):
                 raise SystemExit("the question prior does not apply to this corpus: refit it first")
             prior = -1.0 if scores["subject_missing"] else scores["prior_margin"]

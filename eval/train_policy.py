@@ -48,7 +48,7 @@ from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
         *(path for name in ("policy_train_h2", "policy_train_h4", "policy_train_h5", "policy_train_h6",
-                                          "policy_train_h8")
+                            "policy_train_h8")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # each label's threshold sits above every one of them, out of fold.
