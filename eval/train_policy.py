@@ -1,15 +1,15 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout/`,
-`eval/policy_heldout3/`, `eval/policy_heldout7/`, nor the engine's test set `eval/questions.jsonl`):
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h2/` and `eval/policy_train_h5/`: the second and fifth held-out sets, retired to
-  training when the third and the seventh were written;
+- `eval/policy_train_h2/`, `eval/policy_train_h5/` and `eval/policy_train_h7/`: the second, fifth and
+  seventh held-out sets, retired to training when the third, the seventh and the ninth were written;
 - `eval/policy_train_h4/`, `eval/policy_train_h6/` and `eval/policy_train_h8/`: sets written blind
   for training (harmless questions with dangerous words, other medicines, near-topic questions;
   h6 and h8 also dosing asks, crisis and informational questions);
@@ -41,14 +41,14 @@ sys.path.insert(0, str(PROJECT))
 
 from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
-from app.policy.check import RECENT_TURNS, judge  # noqa: E402
+from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, _substance, judge, unmentioned  # noqa: E402
 from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
         *(path for name in ("policy_train_h2", "policy_train_h4", "policy_train_h5", "policy_train_h6",
-                            "policy_train_h8")
+                            "policy_train_h7", "policy_train_h8")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # each label's threshold sits above every one of them, out of fold.
@@ -56,7 +56,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout", "policy_heldout3", "policy_heldout7")
+            *(path for name in ("policy_heldout", "policy_heldout3", "policy_heldout9")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss 0.139 / 0.108 / 0.094 / 0.089 / 0.092 / 0.102: the chosen 0.1 is inside
 # the grid, not at its edge.
@@ -67,6 +67,7 @@ C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 GRAM_WEIGHT = 25.0
 MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
+VETO_SHARE = 0.5  # the veto sits at half the lowest such dose ask's out-of-fold probability
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
 
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(oof[own, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
+    thresholds["veto"] = veto(cases, y, oof)
     report(oof, y, extra, thresholds)
     model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
     np.savez_compressed(
@@ -160,6 +162,24 @@ def main(argv: list[str] | None = None) -> int:
     size = args.out.stat().st_size // 1024
     print(f"wrote {args.out} ({size} KB): {len(cases)} cases, C={c}, thresholds {thresholds}")
     return 0
+
+
+def veto(cases: list, y: np.ndarray, oof: np.ndarray) -> float:
+    """The dosing probability under which a rule's refusal of a question naming no substance is
+    withheld (`check._vetoed`): `VETO_SHARE` of the lowest out-of-fold probability of any dosing
+    ask of that kind the rules refuse in scope. It prints what that withholds out of fold."""
+    kind = np.zeros(len(cases), bool)
+    for i, case in enumerate(cases):
+        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        used = unmentioned(case.question)
+        kind[i] = (judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES)
+                   and not _substance(case.question, turns, DEFAULT_RULES))
+    p = oof[:, LABELS.index("dosing")]
+    dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
+    threshold = float(p[dosing].min() * VETO_SHARE)
+    print(f"veto {threshold:.4f}: rule refusals naming no substance, out of fold: {dosing.sum()} dose asks "
+          f"(lowest {p[dosing].min():.4f}), {none.sum()} others, of which {(p[none] < threshold).sum()} withheld")
+    return threshold
 
 
 def report(oof: np.ndarray, y: np.ndarray, extra: np.ndarray, thresholds: dict[str, float]) -> None:

@@ -11,7 +11,9 @@
    makes a recent dose question personal is refused as `escalation`;
 3. **the learned reader** (`reader.py`), when the caller passes the question's vector from
    the bundled MiniLM: within scope, it refuses what the rules let through
-   (`rule` "reader", `trigger` its probability);
+   (`rule` "reader", `trigger` its probability); its flag also puts in scope a question
+   that asks to take something it leaves unnamed ("take it again"), and below its `veto`
+   threshold it withholds a rule's refusal of a question that names no substance;
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -19,7 +21,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout/`, `eval/policy_heldout3/` and `eval/policy_heldout7/` are held out.
+`eval/policy_heldout/`, `eval/policy_heldout3/` and `eval/policy_heldout9/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -149,8 +151,7 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
     """
     c = rules.c
     text = text[:MAX_CHARS]
-    for reading in dict.fromkeys([canonical(text, lexicon=rules.lexicon),  # as written, de-leeted
-                                  canonical(text, leet=True, lexicon=rules.lexicon)]):
+    for reading in readings(text, lexicon=rules.lexicon):  # as written, de-leeted, decoded
         if m := c["crisis_intent"].search(reading):
             return m.group(0)
         topic = c["crisis_topic"].search(reading)
@@ -177,9 +178,11 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
+    if flagged and not in_scope and _unnamed(used, rules):
+        in_scope = True  # the thing to take goes unnamed ("take it again"): the reader reads what it is
     if in_scope and _for_animal(question, rules):
         in_scope = False  # a pet's medicine: not a person's dose
-    if ruled.refuse and in_scope:
+    if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules):
         return ruled
     # the reader does not refuse what the rules read as asking only what is known or how to check
     if flagged and in_scope and not any(rules.asks_what_is_known(r) for r in readings(used, lexicon=rules.lexicon)):
@@ -263,6 +266,31 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
     return any(says(reading) for reading in readings(question, lexicon=rules.lexicon)) or bool(
         _obfuscated(question, plain, rules) and rules.squashed(plain)) or any(
         says(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
+
+
+def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
+    """Is a rule's dosing refusal withheld? Only when the question and its recent turns name
+    no substance, medicine or kind of one (scope came from a generic word: a pill-shaped
+    button, a fertilizer dose) and the reader's dosing probability is below its `veto`
+    threshold, set out of fold well under every such dose ask the rules refuse.
+
+    >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
+    False
+    """
+    return bool(p and "veto" in reader.thresholds and p["dosing"] < reader.thresholds["veto"]
+                and not _substance(question, turns, rules))
+
+
+def _unnamed(question: str, rules: Rules) -> bool:
+    """Does the question ask to take something it does not name (`unnamed_intake` in
+    `lexicon.toml`)? On its own this never puts a question in scope; with the reader's flag it does.
+
+    >>> _unnamed("Is it fine for me to take it again this Saturday?", DEFAULT_RULES)
+    True
+    >>> _unnamed("Should I take it easy this week?", DEFAULT_RULES), _unnamed("How much RAM?", DEFAULT_RULES)
+    (False, False)
+    """
+    return any(rules.c["unnamed_intake"].search(r) for r in readings(question, lexicon=rules.lexicon))
 
 
 def _personal(question: str, rules: Rules) -> bool:

@@ -103,6 +103,7 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         lower = text.lower()
         shifted = max((lower.translate(table) for table in SHIFTS), key=lambda t: _wordiness(t, common))
         hidden.append(canonical(shifted, lexicon=lexicon))
+        hidden.append(canonical(_unpig(lower, common), lexicon=lexicon))
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     return tuple(dict.fromkeys(found))
@@ -183,6 +184,33 @@ def _unleet(m: re.Match, table: dict) -> str:
     if re.fullmatch(r"\d+(?:[.,]\d+)?(?:mg|g|kg|x)?", token) and token not in ("1", "0"):
         return token  # a real number
     return token.translate(table)
+
+
+def _unpig(text: str, common: frozenset[str]) -> str:
+    """`text` out of pig latin, when most of its words end in "ay": "owhay uchmay" -> "how
+    much". A word's closing consonants go back in front, as many as make a common word
+    (else one); "ay" or "way" after a vowel-initial word drops. Otherwise `text` as it is.
+
+    >>> _unpig("owhay uchmay ouldshay iway aketay", _tables(LEXICON).common)
+    'how much should i take'
+    """
+    words = re.findall(r"[a-z]+|[^a-z]+", text)
+    letters = [w for w in words if w.isalpha()]
+    if len(letters) < 2 or sum(w.endswith("ay") and len(w) > 2 for w in letters) * 2 < len(letters):
+        return text
+
+    def word(w: str) -> str:
+        if not (w.isalpha() and w.endswith("ay") and len(w) > 2):
+            return w
+        stem = w[:-2]
+        tail = len(stem) - len(stem.rstrip("bcdfghjklmnpqrstvwxz"))
+        options = [stem[-k:] + stem[:-k] for k in range(1, min(tail, 3) + 1) if k < len(stem)]
+        if stem[0] in "aeiou":
+            options += [stem[:-1]] if stem.endswith("w") else []
+            options.append(stem)
+        return next((o for o in options if o in common), options[0] if options else stem)
+
+    return "".join(map(word, words))
 
 
 def _decoded(text: str) -> list[str]:
