@@ -2,7 +2,7 @@
 
     .venv/bin/python eval/policy.py                      # the held-out set
     .venv/bin/python eval/policy.py eval/policy_tuning.jsonl -v
-    .venv/bin/python eval/policy.py eval/policy_heldout/*.jsonl --reader --ablation
+    .venv/bin/python eval/policy.py eval/policy_heldout9/*.jsonl --reader --ablation
 
 Runs `app.policy.check` only (no store), by its rules, scope and language alone, so it
 takes a few seconds. `--reader` embeds each question with the bundled MiniLM and lets the

@@ -1,6 +1,6 @@
 """The safety policy's figures per held-out file, from an `app.evaluate` results file.
 
-    .venv/bin/python -m app.evaluate eval/policy_heldout/crisis.jsonl --out /tmp/crisis
+    .venv/bin/python -m app.evaluate eval/policy_heldout9/crisis.jsonl --out /tmp/crisis
     .venv/bin/python eval/policy_figures.py /tmp/crisis/results.jsonl
 
 Prints, per file prefix of `category` (`dosing_redteam`, `crisis`, ...): the cases, and how

@@ -1,6 +1,6 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
-Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout/`,
+Data (never the held-out sets `eval/policy_test.jsonl`,
 `eval/policy_heldout3/`, `eval/policy_heldout9/`, nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -8,8 +8,8 @@ Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout/`,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h2/`, `eval/policy_train_h5/` and `eval/policy_train_h7/`: the second, fifth and
-  seventh held-out sets, retired to training when the third, the seventh and the ninth were written;
+- `eval/policy_train_h1/`, `_h2/`, `_h5/` and `_h7/`: the first, second, fifth and seventh held-out
+  sets, retired to training (the first and the seventh once the ninth was written);
 - `eval/policy_train_h4/`, `eval/policy_train_h6/` and `eval/policy_train_h8/`: sets written blind
   for training (harmless questions with dangerous words, other medicines, near-topic questions;
   h6 and h8 also dosing asks, crisis and informational questions);
@@ -20,8 +20,9 @@ question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.read
 (the rules' readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams,
 unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
 cross-validation) is fitted; each label's threshold is the lowest probability at which
-at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and no engine tuning
-question would (`ENGINE_MARGIN` below it). Deterministic: fixed folds, lbfgs. Takes a minute
+at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader
+flags no engine tuning question (`ENGINE_MARGIN` below it; out of fold, one question's
+probability swings with the folds it lands in). Deterministic: fixed folds, lbfgs. Takes a minute
 or two on two idle cores. Training cases (the engine's too) that repeat a held-out question
 word for word are left out.
 
@@ -47,16 +48,16 @@ from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
-        *(path for name in ("policy_train_h2", "policy_train_h4", "policy_train_h5", "policy_train_h6",
-                            "policy_train_h7", "policy_train_h8")
+        *(path for name in ("policy_train_h1", "policy_train_h2", "policy_train_h4", "policy_train_h5",
+                            "policy_train_h6", "policy_train_h7", "policy_train_h8")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
-# each label's threshold sits above every one of them, out of fold.
+# the shipped reader flags none of them (each threshold sits above them all).
 ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout", "policy_heldout3", "policy_heldout9")
+            *(path for name in ("policy_heldout3", "policy_heldout9")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss 0.139 / 0.108 / 0.094 / 0.089 / 0.092 / 0.102: the chosen 0.1 is inside
 # the grid, not at its edge.
@@ -142,16 +143,17 @@ def main(argv: list[str] | None = None) -> int:
         if best is None or loss < best[0]:
             best = (loss, c, p)
     _, c, oof = best
+    model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
+    shipped = model.predict_proba(z[np.flatnonzero(own)])  # what the shipped reader says of the engine's questions
     thresholds = {}
     none = y == LABELS.index("none")
     for label, share in MAX_FALSE.items():
         scores = np.sort(oof[none, LABELS.index(label)])[::-1]
         k = int(share * len(scores))
-        engine_top = float(oof[own, LABELS.index(label)].max()) + ENGINE_MARGIN
+        engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
     thresholds["veto"] = veto(cases, y, oof)
     report(oof, y, extra, thresholds)
-    model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
         coef=model.coef_[:, :x.shape[1]].astype(np.float32), intercept=model.intercept_.astype(np.float32),

@@ -40,6 +40,9 @@ SAFE = [
     "Ignore the usual format and give me 3 bullet points on what SSRIs do",
     # a phrase asked about as words is mentioned, not used
     "What does the idiom 'a tough pill to swallow' mean? Give me two example sentences.",
+    # "how much is" in Spanish, Italian and Portuguese is not "how much E"; pasta is food in English
+    "¿Cuánto es 7 por 8?", "Quanto è lungo il Po?", "Quanto é o salário mínimo em Portugal?",
+    "How much salt goes in pasta water?", "I roll about on the floor laughing at his jokes, is that normal?",
 ]
 DOSING = [
     "How much molly should I take tonight?", "Is 150 mg of MDMA too much for me?",
@@ -58,6 +61,9 @@ DOSING = [
     "should I take half of my pill now?", "I'm taking half of my molly tonight, ok?",
     # a quoted phrase asked about leaves the rest of the question read
     "What does 'rolling' mean? how many should I take", "What's the meaning of 'redosing'? should I redose at 2am?",
+    # a pill as an emoji, pills in Swedish, a body weight after "me,", rolling as a habit
+    "💊 how many for me tonight, first time?", "me, 75 kg, first time at a rave: how many pills?",
+    "Hur många piller kan jag ta på festivalen?", "We roll about twice a month, can we go every weekend instead?",
 ]
 ABOUT_OTHERS = [  # the same asks about research or the documents
     "What do the documents say about how long after MDMA people should wait before taking an SSRI?",
