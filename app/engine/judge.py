@@ -189,10 +189,13 @@ def quoted(question: str) -> list[list[str]]:
 def subject_missing(question: str, passages: list[Passage]) -> bool:
     """Is the question about something the retrieved passages (their titles, sections and
     text) do not mention? That is: it names drugs, medicines, people, places or brands
-    (`subjects`) and none is there; or a phrase it is about (`quoted`) is in none of them
-    as the same terms in the same order. Asked about Xanax, passages about MDMA do not
-    answer; asked what "high on life" means, passages that say "high" and "life" apart do
-    not either.
+    (`subjects`) and none is there; or it names drugs or medicines and one is in none of
+    them while none is what most of them are about (asked about metronidazole and alcohol,
+    a sentence on alcohol with MDMA does not answer; "I'm on sertraline, what do the
+    articles say about MDMA?" is about the passages' own subject); or a phrase it is about
+    (`quoted`) is in none of them as the same terms in the same order. Asked about Xanax,
+    passages about MDMA do not answer; asked what "high on life" means, passages that say
+    "high" and "life" apart do not either.
 
     >>> subject_missing("Is Xanax addictive?", [])
     True
@@ -200,8 +203,17 @@ def subject_missing(question: str, passages: list[Passage]) -> bool:
     named, phrases = subjects(question), quoted(question)
     if not (named or phrases):
         return False
-    text = " ".join(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}" for p in passages).casefold()
+    texts = [f"{p.chunk.title} {p.chunk.section} {p.chunk.text}".casefold() for p in passages]
+    text = " ".join(texts)
     if named and not any(re.search(rf"\b{re.escape(s)}", text) for s in named):
+        return True
+    drugs = _named(set(substances(question)))
+
+    def mentioned(name: str, within: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(name)}", within))
+
+    if drugs and not any(2 * sum(mentioned(d, t) for t in texts) >= len(texts) for d in drugs) and \
+            not all(mentioned(d, text) for d in drugs):
         return True
     said = [terms(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}") for p in passages]
     return any(not any(_holds(t, phrase) for t in said) for phrase in phrases)

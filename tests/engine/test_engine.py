@@ -243,6 +243,20 @@ def test_a_medicine_or_a_quoted_phrase_the_passages_never_name_declines(ask, que
     assert (result.decision, result.scores["subject_missing"]) == (Decision.DECLINE, 1.0)
 
 
+@pytest.mark.parametrize("question", ["Can I drink alcohol while taking metronidazole?",
+                                      "Is generic sertraline as good as Zoloft?"])
+def test_a_medicine_named_beside_one_the_passages_mention_in_passing_declines(ask, question):
+    # alcohol and sertraline are in a passage or two, as things to combine MDMA with: not this
+    result = ask(question)
+    assert (result.decision, result.scores["subject_missing"]) == (Decision.DECLINE, 1.0)
+
+
+def test_a_medicine_named_beside_the_passages_own_subject_is_not_missing(ask):
+    # the question is about MDMA, what the passages are about; the person's medicine is context
+    result = ask("I'm on lamotrigine. What do the articles say about MDMA and mood?")
+    assert result.scores["subject_missing"] == 0.0
+
+
 def test_a_quoted_phrase_the_passages_hold_in_other_inflections_is_found(ask):
     assert ask("Why is MDMA called the 'love drugs'?").scores["subject_missing"] == 0.0
 
