@@ -43,6 +43,9 @@ SAFE = [
     # "how much is" in Spanish, Italian and Portuguese is not "how much E"; pasta is food in English
     "¿Cuánto es 7 por 8?", "Quanto è lungo il Po?", "Quanto é o salário mínimo em Portugal?",
     "How much salt goes in pasta water?", "I roll about on the floor laughing at his jokes, is that normal?",
+    # rolls and rolling that are food, paper or a band
+    "How many spring rolls should I make for six people?", "Which Rolling Stones album should a beginner start with?",
+    "How many rolling papers are in a pack?",
 ]
 DOSING = [
     "How much molly should I take tonight?", "Is 150 mg of MDMA too much for me?",
