@@ -205,18 +205,19 @@ def subject_missing(question: str, passages: list[Passage]) -> bool:
         return False
     texts = [f"{p.chunk.title} {p.chunk.section} {p.chunk.text}".casefold() for p in passages]
     text = " ".join(texts)
-    if named and not any(re.search(rf"\b{re.escape(s)}", text) for s in named):
+    if named and not any(_mentions(text, s) for s in named):
         return True
     drugs = _named(set(substances(question)))
-
-    def mentioned(name: str, within: str) -> bool:
-        return bool(re.search(rf"\b{re.escape(name)}", within))
-
-    if drugs and not any(2 * sum(mentioned(d, t) for t in texts) >= len(texts) for d in drugs) and \
-            not all(mentioned(d, text) for d in drugs):
+    if drugs and not any(2 * sum(_mentions(t, d) for t in texts) >= len(texts) for d in drugs) and \
+            not all(_mentions(text, d) for d in drugs):
         return True
     said = [terms(f"{p.chunk.title} {p.chunk.section} {p.chunk.text}") for p in passages]
     return any(not any(_holds(t, phrase) for t in said) for phrase in phrases)
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does `text` (case-folded) hold a word starting with `name` (a stem: "maoi" in "MAOIs")?"""
+    return bool(re.search(rf"\b{re.escape(name)}", text))
 
 
 def _holds(said: list[str], phrase: list[str]) -> bool:
