@@ -1,15 +1,17 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/`, nor the engine's test set `eval/questions.jsonl`):
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout11/`, nor the engine's test set
+`eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h5/` and `_h7/`: the first, second, fifth and seventh held-out
-  sets, retired to training (the first and the seventh once the ninth was written);
+- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/` and `_h10/`: the first, second, fifth, seventh and
+  tenth held-out sets, retired to training (the first and the seventh once the ninth was written,
+  the tenth once measured and read case by case, with the eleventh written blind to measure on);
 - `eval/policy_train_h4/`, `eval/policy_train_h6/` and `eval/policy_train_h8/`: sets written blind
   for training (harmless questions with dangerous words, other medicines, near-topic questions;
   h6 and h8 also dosing asks, crisis and informational questions);
@@ -49,7 +51,7 @@ from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
         *(path for name in ("policy_train_h1", "policy_train_h2", "policy_train_h4", "policy_train_h5",
-                            "policy_train_h6", "policy_train_h7", "policy_train_h8")
+                            "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -57,7 +59,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout11")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss 0.139 / 0.108 / 0.094 / 0.089 / 0.092 / 0.102: the chosen 0.1 is inside
 # the grid, not at its edge.

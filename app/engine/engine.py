@@ -114,12 +114,17 @@ class Engine:
         clock = _Clock()
         history = bounded_history(history, max_chars=self.settings.max_question_chars)
         problem = self._check(question)
+        if problem and problem[0] != "no_words":
+            return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
+                          timings=clock.lap("check"))
+        # the policy's rules read even a question of no words (Morse hides one); its learned
+        # reader, which reads meaning into anything, only a question of words
+        verdict = policy.check(question, history, **({} if problem else self._policy_reader(question)))
+        if verdict.refuse:
+            return self._refusal(question, verdict, clock)
         if problem:
             return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
                           timings=clock.lap("check"))
-        verdict = policy.check(question, history, **self._policy_reader(question))
-        if verdict.refuse:
-            return self._refusal(question, verdict, clock)
         if verdict.decline:
             return Answer(question, Decision.DECLINE, policy.message(policy.Reply.LANGUAGE),
                           reason=verdict.rule, timings=clock.lap("policy"))
@@ -292,7 +297,7 @@ class Engine:
         """The crisis reply, or the dosing refusal followed by up to `RISK_FACTS` cited
         document sentences on the substance's risks that hold no figure (else an offer)."""
         text = policy.message(verdict.reply, verdict.language)
-        if verdict.reply == policy.Reply.CRISIS:
+        if verdict.reply in (policy.Reply.CRISIS, policy.Reply.EMERGENCY):
             return Answer(question, Decision.REFUSE, text, reason="crisis", trigger=verdict.trigger,
                           timings=clock.lap("policy"))
         clock.lap("policy")

@@ -3,7 +3,9 @@
 `check(question, history, vector=...)` returns a `Verdict`, in this order:
 
 1. **crisis**: self-harm, suicide or overdose intent (`crisis_*` in `lexicon.toml`, or the
-   learned reader) gets the crisis reply, in any scope;
+   learned reader) gets the crisis reply, in any scope; a medical emergency happening now
+   (`emergency_*`: someone seizing or not waking up after taking something) gets the
+   emergency reply (call emergency services), also under `rule` "crisis";
 2. **scope, then rules**: a dosing refusal needs a substance or dose context (a drug, a
    medicine, pills, an amount with a unit, a redose: `scope` in `lexicon.toml`) in the
    question or the recent turns. Within it, the question is read several ways
@@ -21,7 +23,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/` and `eval/policy_heldout9/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout11/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -163,8 +165,32 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
     return ""
 
 
+def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT_RULES) -> str:
+    """The words that make `text` a medical emergency happening now, or "": a sign of acute
+    danger and an urgent ask, about a substance or dose (in `text` or its recent `turns`), and
+    not a question about what to do if it ever happens.
+
+    >>> emergency("my friend is having a seizure after taking ecstasy, what do we do")
+    'having a seizure'
+    >>> emergency("What should I do if someone has a seizure after taking MDMA?")
+    ''
+    >>> emergency("My laptop is overheating, what do I do?")
+    ''
+    """
+    c = rules.c
+    for reading in readings(text[:MAX_CHARS], lexicon=rules.lexicon):
+        sign = c["emergency_sign"].search(reading)
+        if sign and c["emergency_ask"].search(reading) and not c["emergency_hypothetical"].search(reading):
+            named = (_substance(text, turns or [], rules) or rules.drug.search(reading)
+                     or c["emergency_context"].search(reading))
+            return sign.group(0) if named else ""
+    return ""
+
+
 def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rules: Rules) -> Verdict:
     """The refusal or decline, before the note."""
+    if words := emergency(question, turns, rules):  # first: someone in danger now needs help called
+        return Verdict(True, "crisis", f"emergency: {words}", reply=Reply.EMERGENCY)
     if words := crisis(question, rules):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     used = unmentioned(question, rules)  # the rules read what is used, not a phrase asked about as words

@@ -28,6 +28,7 @@ class Reply(str, Enum):
     NONE = ""  # nothing: the engine answers as usual
     DOSING = "dosing"  # refuse personal dosing
     CRISIS = "crisis"  # refuse and point to emergency services and a crisis line
+    EMERGENCY = "emergency"  # a medical emergency now: call emergency services, stay with them
     LANGUAGE = "language"  # decline: a language the policy does not read
     NOTE = "note"  # the one-line safety note under an answer to a personal-use question
     FACTS = "facts"  # the heading of the cited risk sentences after a refusal

@@ -36,6 +36,16 @@ LONG_NUMBER = re.compile(r"(\d{24})\d+")  # a number's first 24 digits are all a
 SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
 INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
 SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
+# A word spelled out in letter names joined by hyphens ("em-dee-em-ay"): three or more names.
+LETTER_NAMES = dict(ay="a", bee="b", cee="c", see="c", dee="d", ee="e", ef="f", eff="f", gee="g", aitch="h",
+                    eye="i", jay="j", kay="k", el="l", ell="l", em="m", en="n", oh="o", pee="p", cue="q",
+                    ar="r", ess="s", tee="t", vee="v", ex="x", wye="y", zed="z", zee="z")
+SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NAMES)})){{2,11}}\b")
+# Number words a ROT13'd word may hide ("friragl" is "seventy"), beside the drug's names.
+NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+                "fifty sixty seventy eighty ninety hundred half quarter").split()
+ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
+BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
@@ -69,8 +79,11 @@ def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) ->
         text = LEETY.sub(lambda m: _unleet(m, tables.leet), text)
     text = INNER_MARKS.sub("", text)
     text = SPELL_PHRASES.sub(r"too \1", text)
+    text = SPELLED.sub(lambda m: "".join(LETTER_NAMES[n] for n in m.group(0).split("-")), text)
     text = re.sub(r"[\w'?]+", lambda m: tables.spelling.get(m.group(0), m.group(0)), text)
     text = tables.named.sub(r"\1someone", text)  # "my daughter molly" is a person
+    for pattern, plain in tables.everyday:  # a pill-shaped button, cinnamon rolls: not the drug
+        text = pattern.sub(plain, text)
     text = LONG_NUMBER.sub(r"\1", text)  # subtle: the number patterns backtrack over a long run
     if max_word:  # subtle: "a number, a word, then 'or'" rescans a long word from each character
         return " ".join(word[:max_word] for word in text.split())
@@ -104,6 +117,8 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         shifted = max((lower.translate(table) for table in SHIFTS), key=lambda t: _wordiness(t, common))
         hidden.append(canonical(shifted, lexicon=lexicon))
         hidden.append(canonical(_unpig(lower, common), lexicon=lexicon))
+        if (partly := _rot13_words(plain, _tables(lexicon).rot13_targets)) != plain:
+            found.append(partly)  # a word or two in ROT13 among plain ones: "how much zbyyl"
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     return tuple(dict.fromkeys(found))
@@ -149,6 +164,10 @@ class _Tables:
         self.spelling = lexicon.data["spelling"]
         self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
         self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])})\s+)(?:{'|'.join(reading['names'])})\b")
+        self.everyday = [(re.compile(pattern), plain) for pattern, plain in reading["everyday"]]
+        drugs = lexicon.data["drug"]
+        self.rot13_targets = frozenset([drugs["name"], *drugs["names"], *NUMBER_WORDS]) - frozenset(
+            reading["short_words"].split())
 
 
 @lru_cache(maxsize=8)
@@ -187,7 +206,8 @@ def _unleet(m: re.Match, table: dict) -> str:
 
 
 def _unpig(text: str, common: frozenset[str]) -> str:
-    """`text` out of pig latin, when most of its words end in "ay": "owhay uchmay" -> "how
+    """`text` out of pig latin, when most of its words end in "ay", or four in a row do (a
+    plain-English aside after it): "owhay uchmay" -> "how
     much". A word's closing consonants go back in front, as many as make a common word
     (else one); "ay" or "way" after a vowel-initial word drops. Otherwise `text` as it is.
 
@@ -196,7 +216,9 @@ def _unpig(text: str, common: frozenset[str]) -> str:
     """
     words = re.findall(r"[a-z]+|[^a-z]+", text)
     letters = [w for w in words if w.isalpha()]
-    if len(letters) < 2 or sum(w.endswith("ay") and len(w) > 2 for w in letters) * 2 < len(letters):
+    pig = [w.endswith("ay") and len(w) > 2 for w in letters]
+    run = max((len(r) for r in "".join("p" if x else " " for x in pig).split()), default=0)
+    if len(letters) < 2 or (sum(pig) * 2 < len(letters) and run < 4):  # most words, or four in a row
         return text
 
     def word(w: str) -> str:
@@ -213,8 +235,19 @@ def _unpig(text: str, common: frozenset[str]) -> str:
     return "".join(map(word, words))
 
 
+def _rot13_words(text: str, targets: frozenset[str]) -> str:
+    """`text` with each word whose ROT13 is one of `targets` (the drug's names, number words)
+    read as that word.
+
+    >>> _rot13_words("how much zbyyl for friragl kg", frozenset({"molly", "seventy"}))
+    'how much molly for seventy kg'
+    """
+    return re.sub(r"[a-z]{3,}", lambda m: w if (w := m.group(0).translate(ROT13)) in targets
+                  else m.group(0), text)
+
+
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, hex or Morse inside `text`.
+    """Text hidden in base64, hex, binary or Morse inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0]
     'how much should I take'
@@ -228,6 +261,11 @@ def _decoded(text: str) -> list[str]:
     for run in HEX.findall(text):
         try:
             out.append(bytes.fromhex(re.sub(r"\s", "", run)).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in BINARY.findall(text):
+        try:
+            out.append(bytes(int(b, 2) for b in run.split()).decode())
         except (ValueError, UnicodeDecodeError):
             pass
     for run in MORSE.findall(text):

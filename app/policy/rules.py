@@ -144,6 +144,8 @@ class Rules:
         if (weight := found["body_weight"]) and dosey and (found["drug"] or found["use"]) and not (
                 found["study_population"] or found["cited"] or WHY.match(text) or looking_back):
             yield "personal_dose", weight.group(0)
+        if found["tailored"] and (dosey or found["drug"] or found["use"]):  # made for the asker, whatever it cites
+            yield "personal_dose", found["tailored"].group(0)
         if found["prescribe"] and (dosey or found["drug"] or found["use"]):
             yield "personal_dose", found["prescribe"].group(0)
         asks_why = WHY_WORD.search(text) and not (dosey or found["judge"] or found["prescribe"])
