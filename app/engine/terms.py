@@ -97,17 +97,27 @@ def terms(text: str, *, aliases: bool = False) -> list[str]:
     return out
 
 
+LETTER_E_AFTER = re.compile(r"\.\s*[a-z]|-[A-Za-z]")  # "E. coli", "E-bike"
+LETTER_E_BEFORE = re.compile(r"(?i)\b(?:vitamin|vitamins|grade|letter|key\s+of|type|plan|an|the\s+letter)\s+$")
+
+
 def expand_aliases(text: str) -> str:
     """`text` with slang names of the drug replaced by its name, for embedding.
 
     >>> expand_aliases("Is molly bad for serotonin?")
     'Is MDMA bad for serotonin?'
+    >>> expand_aliases("Is E. coli dangerous, and is vitamin E?"), expand_aliases("Is E bad for you?")
+    ('Is E. coli dangerous, and is vitamin E?', 'Is MDMA bad for you?')
     """
     def swap(m: re.Match) -> str:
         word = m.group(0)
         canon = DRUG_ALIASES.get(word.casefold())
-        # a lone lower-case "e", or the "e" of "e.g.", is a letter, not the drug
+        # a lone lower-case "e", the "e" of "e.g.", an initial ("E. coli"), a prefix ("E-bike",
+        # "E-number") or a vitamin's letter ("vitamin E") is a letter, not the drug
         if canon is None or word == "e" or m.string.startswith((".g", ". g"), m.end()):
+            return word
+        if word.casefold() == "e" and (LETTER_E_AFTER.match(m.string, m.end())
+                                       or LETTER_E_BEFORE.search(m.string[:m.start()])):
             return word
         return canon.upper()
     return WORD.sub(swap, normalize(text))
