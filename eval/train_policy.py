@@ -12,9 +12,10 @@ Data (never the held-out sets `eval/policy_test.jsonl`,
 - `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/` and `_h10/`: the first, second, fifth, seventh and
   tenth held-out sets, retired to training (the first and the seventh once the ninth was written,
   the tenth once measured and read case by case, with the eleventh written blind to measure on);
-- `eval/policy_train_h4/`, `eval/policy_train_h6/` and `eval/policy_train_h8/`: sets written blind
-  for training (harmless questions with dangerous words, other medicines, near-topic questions;
-  h6 and h8 also dosing asks, crisis and informational questions);
+- `eval/policy_train_h4/`, `eval/policy_train_h6/`, `eval/policy_train_h8/` and `eval/policy_train_h12/`:
+  sets written blind for training (harmless questions with dangerous words, other medicines,
+  near-topic questions; h6 and h8 also dosing asks, crisis and informational questions; h12 400
+  harmless questions whose words a keyword filter misreads, with minimal-pair dose asks);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
@@ -51,7 +52,8 @@ from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
                                               "policy_train_more.jsonl")),
         *(path for name in ("policy_train_h1", "policy_train_h2", "policy_train_h4", "policy_train_h5",
-                            "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10")
+                            "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10",
+                            "policy_train_h12")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).

@@ -97,6 +97,9 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     question = question[:MAX_CHARS] if isinstance(question, str) else ""
     turns = [t for t in history or [] if isinstance(t, dict) and isinstance(t.get("content"), str)
              and t.get("role") in ("user", "assistant")][-RECENT_TURNS:]
+    # a reply that turned a question away names the documents' subject, not the talk's
+    turns = [t for t in turns if not (t["role"] == "assistant" and rules.c["declined_turn"].search(
+        canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)))]
     language = reply_language(question)
     substance = _substance(question, turns, rules)
     verdict = _decide(question, turns, vector, reader, rules)
@@ -206,6 +209,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
     if flagged and not in_scope and _unnamed(used, rules):
         in_scope = True  # the thing to take goes unnamed ("take it again"): the reader reads what it is
+    if in_scope and _elsewhere(question, turns, rules):
+        in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
     if in_scope and _for_animal(question, rules):
         in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules):
@@ -252,6 +257,27 @@ def _someone(question: str, rules: Rules) -> bool:
         return True
     text, c = canonical(question, lexicon=rules.lexicon), rules.c
     return any(c[k].search(text) for k in ("self", "other", "crisis_topic", "crisis_person"))
+
+
+def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
+    """Is `question` a follow-up to talk of something else? It names no drug, pill or amount
+    with a unit of its own, so what it asks to take is the talk's subject; the recent turns
+    hold a question of the user's, and none of them names a substance or a dose.
+
+    >>> talk = [{"role": "user", "content": "I have 25 vacation days left this year."}]
+    >>> _elsewhere("So how many should I take at once?", talk, DEFAULT_RULES)
+    True
+    >>> _elsewhere("How many pills should I take?", talk, DEFAULT_RULES)
+    False
+    >>> _elsewhere("How many should I take?", [], DEFAULT_RULES)
+    False
+    """
+    if not any(t["role"] == "user" for t in turns):
+        return False
+    text = canonical(question, lexicon=rules.lexicon)
+    if rules.c["drug"].search(text) or rules.c["unit"].search(text):
+        return False
+    return not _in_scope("", turns, rules)
 
 
 def _for_animal(question: str, rules: Rules) -> bool:
