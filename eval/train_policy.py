@@ -72,7 +72,10 @@ C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 GRAM_WEIGHT = 25.0
 MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
-VETO_SHARE = 0.5  # the veto sits at half the lowest such dose ask's out-of-fold probability
+# The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
+# no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
+# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.064 now, 23 of 48).
+VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
 
@@ -172,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def veto(cases: list, y: np.ndarray, oof: np.ndarray) -> float:
     """The dosing probability under which a rule's refusal of a question naming no substance is
-    withheld (`check._vetoed`): `VETO_SHARE` of the lowest out-of-fold probability of any dosing
-    ask of that kind the rules refuse in scope. It prints what that withholds out of fold."""
+    withheld (`check._vetoed`): the out-of-fold probability of the dosing ask of that kind (the
+    rules refuse it in scope) under which at most `VETO_MISS` of them lie. It prints what that
+    withholds out of fold."""
     kind = np.zeros(len(cases), bool)
     for i, case in enumerate(cases):
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
@@ -182,9 +186,10 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray) -> float:
                    and not _substance(case.question, turns, DEFAULT_RULES))
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
-    threshold = float(p[dosing].min() * VETO_SHARE)
-    print(f"veto {threshold:.4f}: rule refusals naming no substance, out of fold: {dosing.sum()} dose asks "
-          f"(lowest {p[dosing].min():.4f}), {none.sum()} others, of which {(p[none] < threshold).sum()} withheld")
+    threshold = float(np.sort(p[dosing])[int(VETO_MISS * dosing.sum())])
+    print(f"veto {threshold:.4f}: rule refusals naming no substance, out of fold: {dosing.sum()} dose asks, "
+          f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
+          f"{(p[none] < threshold).sum()} withheld")
     return threshold
 
 

@@ -324,7 +324,7 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     """Is a rule's dosing refusal withheld? Only when the question and its recent turns name
     no substance, medicine or kind of one (scope came from a generic word: a pill-shaped
     button, a fertilizer dose) and the reader's dosing probability is below its `veto`
-    threshold, set out of fold well under every such dose ask the rules refuse.
+    threshold, set out of fold under all but 0.1% of such dose asks the rules refuse.
 
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
