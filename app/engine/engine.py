@@ -114,14 +114,12 @@ class Engine:
         clock = _Clock()
         history = bounded_history(history, max_chars=self.settings.max_question_chars)
         problem = self._check(question)
-        if problem and problem[0] != "no_words":
-            return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
-                          timings=clock.lap("check"))
         # the policy's rules read even a question of no words (Morse hides one); its learned
         # reader, which reads meaning into anything, only a question of words
-        verdict = policy.check(question, history, **({} if problem else self._policy_reader(question)))
-        if verdict.refuse:
-            return self._refusal(question, verdict, clock)
+        if not problem or problem[0] == "no_words":
+            verdict = policy.check(question, history, **({} if problem else self._policy_reader(question)))
+            if verdict.refuse:
+                return self._refusal(question, verdict, clock)
         if problem:
             return Answer(question, Decision.DECLINE, problem[1], reason=problem[0],
                           timings=clock.lap("check"))

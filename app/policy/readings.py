@@ -44,7 +44,6 @@ SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NA
 # Number words a ROT13'd word may hide ("friragl" is "seventy"), beside the drug's names.
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred half quarter").split()
-ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyz", "nopqrstuvwxyzabcdefghijklm")
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
@@ -127,6 +126,7 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
 # The 25 Caesar shifts of the lower-case letters (13 is ROT13).
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SHIFTS = [str.maketrans(LETTERS, LETTERS[k:] + LETTERS[:k]) for k in range(1, 26)]
+ROT13 = SHIFTS[12]
 
 
 def _wordiness(text: str, common: frozenset[str]) -> float:
