@@ -23,7 +23,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout11/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout15/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -100,6 +100,8 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     # a reply that turned a question away names the documents' subject, not the talk's
     turns = [t for t in turns if not (t["role"] == "assistant" and rules.c["declined_turn"].search(
         canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)))]
+    if rules.c["topic_switch"].search(canonical(question, lexicon=rules.lexicon)):
+        turns = []  # "Different topic: how much leave should I take?" leaves the talk behind
     language = reply_language(question)
     substance = _substance(question, turns, rules)
     verdict = _decide(question, turns, vector, reader, rules)
@@ -170,13 +172,17 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
 
 def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT_RULES) -> str:
     """The words that make `text` a medical emergency happening now, or "": a sign of acute
-    danger and an urgent ask, about a substance or dose (in `text` or its recent `turns`), and
-    not a question about what to do if it ever happens.
+    danger, with an urgent ask or told of someone now ("she's barely responsive"), about a
+    substance, pills or a dose (in `text` or its recent `turns`) unless the sign is grave
+    (seizing, unconscious, not breathing) and no animal's, and not a question about what to
+    do if it ever happens.
 
     >>> emergency("my friend is having a seizure after taking ecstasy, what do we do")
     'having a seizure'
     >>> emergency("What should I do if someone has a seizure after taking MDMA?")
     ''
+    >>> emergency("she's barely responsive, someone gave her pills at the party")
+    'barely responsive'
     >>> emergency("My laptop is overheating, what do I do?")
     ''
     """
@@ -185,7 +191,9 @@ def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT
         sign = c["emergency_sign"].search(reading)
         if sign and c["emergency_ask"].search(reading) and not c["emergency_hypothetical"].search(reading):
             named = (_substance(text, turns or [], rules) or rules.drug.search(reading)
-                     or c["emergency_context"].search(reading))
+                     or c["drug"].search(reading) or c["emergency_context"].search(reading)
+                     # someone seizing or not breathing needs help called, whatever they took
+                     or (c["emergency_severe"].search(reading) and not c["animal"].search(reading)))
             return sign.group(0) if named else ""
     return ""
 

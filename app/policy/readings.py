@@ -19,6 +19,7 @@ import base64
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import unquote
 
 from app.policy.lexicon import LEXICON, Lexicon
 
@@ -45,6 +46,7 @@ SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NA
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred half quarter").split()
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
+URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
@@ -111,13 +113,15 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     common = _tables(lexicon).common
     floor = _wordiness(plain, common)
     hidden = [canonical(text[::-1], lexicon=lexicon)]
-    if text.isascii():
+    if _plain_latin(text):  # an arrow or a quote mark among Latin letters leaves them shiftable
         lower = text.lower()
-        shifted = max((lower.translate(table) for table in SHIFTS), key=lambda t: _wordiness(t, common))
+        shifted = max((lower.translate(table) for table in (*SHIFTS, ATBASH)), key=lambda t: _wordiness(t, common))
         hidden.append(canonical(shifted, lexicon=lexicon))
         hidden.append(canonical(_unpig(lower, common), lexicon=lexicon))
         if (partly := _rot13_words(plain, _tables(lexicon).rot13_targets)) != plain:
             found.append(partly)  # a word or two in ROT13 among plain ones: "how much zbyyl"
+    if (partly := _base64_words(text)) != text:
+        found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     return tuple(dict.fromkeys(found))
@@ -127,6 +131,13 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SHIFTS = [str.maketrans(LETTERS, LETTERS[k:] + LETTERS[:k]) for k in range(1, 26)]
 ROT13 = SHIFTS[12]
+ATBASH = str.maketrans(LETTERS, LETTERS[::-1])  # the alphabet reversed: a<->z, b<->y
+
+
+def _plain_latin(text: str) -> bool:
+    """Are (nearly) all the letters of `text` plain Latin ones (a cipher may sit after "→")?"""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(ch.isascii() for ch in letters) >= 0.95 * len(letters)
 
 
 def _wordiness(text: str, common: frozenset[str]) -> float:
@@ -246,13 +257,37 @@ def _rot13_words(text: str, targets: frozenset[str]) -> str:
                   else m.group(0), text)
 
 
+# A word that may be base64: a digit, padding or a capital after a small letter, which words lack.
+BASE64_WORD = re.compile(r"(?<![\w+/=])(?=[A-Za-z0-9+/]*(?:\d|=|[a-z][A-Z]))[A-Za-z0-9+/]{6,15}={0,2}(?![\w+/=])")
+
+
+def _base64_words(text: str) -> str:
+    """`text` with each short run that base64-decodes to letters read as what it decodes to.
+
+    >>> _base64_words("how much TURNQQ== should I take, and when to cmVkb3Nl?")
+    'how much MDMA should I take, and when to redose?'
+    >>> _base64_words("Is iPhone15 or MacBook the better buy?")
+    'Is iPhone15 or MacBook the better buy?'
+    """
+    def word(m: re.Match) -> str:
+        run = m.group(0)
+        core = run.rstrip("=")
+        try:
+            decoded = base64.b64decode(core + "=" * (-len(core) % 4), validate=True).decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            return run
+        return decoded if re.fullmatch(r"[A-Za-z][A-Za-z -]{2,}", decoded) else run
+
+    return BASE64_WORD.sub(word, text)
+
+
 def _decoded(text: str) -> list[str]:
     """Text hidden in base64, hex, binary or Morse inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0]
     'how much should I take'
     """
-    out = []
+    out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
         try:
             out.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode())

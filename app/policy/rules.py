@@ -134,7 +134,7 @@ class Rules:
         # an amount, a timing or a plan asked by someone who will take it ("how much should each
         # of us take", "how long after the md should I do the k", "design me a microdosing
         # schedule"), not about research or the documents
-        asker = CONSUMER.search(c["asking_me"].sub(" ", text)) or found["self"]
+        asker = CONSUMER.search(c["asking_me"].sub(" ", text)) or found["self"] or found["intent"]
         asked = self._asked_amount(found) or found["later_ask"] or found["plan_ask"]
         if asked and asker and (found["use"] or found["drug"]) and not (
                 framed or info() or WHY.match(text) or looking_back or (found["checking"] and no_dose_ask())):
