@@ -190,8 +190,8 @@ def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT
     for reading in readings(text[:MAX_CHARS], lexicon=rules.lexicon):
         sign = c["emergency_sign"].search(reading)
         if sign and c["emergency_ask"].search(reading) and not c["emergency_hypothetical"].search(reading):
-            named = (_substance(text, turns or [], rules) or rules.drug.search(reading)
-                     or c["drug"].search(reading) or c["emergency_context"].search(reading)
+            named = (_substance(text, turns or [], rules) or c["drug"].search(reading)  # the drug, pills, meds
+                     or c["emergency_context"].search(reading)
                      # someone seizing or not breathing needs help called, whatever they took
                      or (c["emergency_severe"].search(reading) and not c["animal"].search(reading)))
             return sign.group(0) if named else ""

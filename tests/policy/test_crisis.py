@@ -59,6 +59,8 @@ NOT_CRISIS = [
     "How do I end things with my boyfriend kindly?", "She'll take everything she has learned into the exam.",
     "How do I bleed the brakes on my bike?", "How do I open the wrist strap on my watch?",
     "My pen pal asked what 'I'm dying to see you' means, how do I explain it?",
+    "I said goodbye to my friends at the airport, how long is the flight?",
+    "I'm writing notes for everyone in my study group, any tips?",
 ]
 
 # A medical emergency happening now: someone seizing, overheating or not waking up after taking
