@@ -14,7 +14,9 @@
 3. **the learned reader** (`reader.py`), when the caller passes the question's vector from
    the bundled MiniLM: within scope, it refuses what the rules let through
    (`rule` "reader", `trigger` its probability); its flag also puts in scope a question
-   that asks to take something it leaves unnamed ("take it again"), and below its `veto`
+   that asks to take something it leaves unnamed ("take it again") or that the rules read as
+   a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
+   (water, food, a run: `everyday_intake`); and below its `veto`
    threshold it withholds a rule's refusal of a question that names no substance;
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
@@ -23,7 +25,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout15/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout16/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -215,8 +217,10 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
-    if flagged and not in_scope and _unnamed(used, rules):
-        in_scope = True  # the thing to take goes unnamed ("take it again"): the reader reads what it is
+    if flagged and not in_scope and (_unnamed(used, rules) or (ruled.refuse and not _everyday(used, rules))):
+        # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
+        # reader reads what it is, and the rules read a dose ask too: two readers agree
+        in_scope = True
     if in_scope and _elsewhere(question, turns, rules):
         in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
     if in_scope and _for_animal(question, rules):
@@ -339,6 +343,16 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     """
     return bool(p and "veto" in reader.thresholds and p["dosing"] < reader.thresholds["veto"]
                 and not _substance(question, turns, rules))
+
+
+def _everyday(question: str, rules: Rules) -> bool:
+    """Does the question name an everyday intake or activity (water, food, sleep, a run)? Its
+    amount or timing is no dose, whatever the rules and the reader read in it.
+
+    >>> _everyday("How should I taper before my first marathon?", DEFAULT_RULES)
+    True
+    """
+    return any(rules.c["everyday_intake"].search(r) for r in readings(question, lexicon=rules.lexicon))
 
 
 def _unnamed(question: str, rules: Rules) -> bool:

@@ -1,7 +1,7 @@
 """The learned second reader: a logistic regression over a question's MiniLM vector, the
 rules' readings of it and its letter n-grams, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (about 270 KB), written by `eval/train_policy.py` from
+The weights live in `reader.npz` (about 320 KB), written by `eval/train_policy.py` from
 the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
 `eval/policy_train_h2/`, `h4/`, `h5/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
 never to refuse; never the held-out sets). It reads the question's vector

@@ -48,6 +48,7 @@ NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve 
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+BASE32 = re.compile(r"[A-Z2-7]{16,}={0,6}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
@@ -282,15 +283,23 @@ def _base64_words(text: str) -> str:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, hex, binary or Morse inside `text`.
+    """Text hidden in base64, base32, hex, binary or Morse inside `text`.
 
-    >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0]
-    'how much should I take'
+    >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
+    ('how much should I take', ['how much to take'])
     """
     out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
         try:
             out.append(base64.b64decode(run + "=" * (-len(run) % 4), validate=True).decode())
+        except (ValueError, UnicodeDecodeError):
+            pass
+    for run in BASE32.findall(text):
+        try:
+            core = run.rstrip("=")
+            decoded = base64.b32decode(core + "=" * (-len(core) % 8)).decode("ascii")
+            if decoded.isprintable():
+                out.append(decoded)
         except (ValueError, UnicodeDecodeError):
             pass
     for run in HEX.findall(text):
