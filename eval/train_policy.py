@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout16/`, nor the engine's test set
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout17/`, nor the engine's test set
 `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -9,10 +9,10 @@ Data (never the held-out sets `eval/policy_test.jsonl`,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/` and `_h15/`: the first, second,
-  fifth, seventh, tenth, eleventh, thirteenth and fifteenth held-out sets, retired to training (the first and
-  the seventh once the ninth was written, the later ones once measured and read case by case,
-  each with a fresh set written blind to measure on);
+- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` and `_h16/`: the
+  first, second, fifth, seventh, tenth, eleventh, thirteenth, fifteenth and sixteenth held-out sets,
+  retired to training (the first and the seventh once the ninth was written, the later ones once
+  measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
   sets written blind for training (harmless questions with dangerous words, other medicines,
   near-topic questions; h6 and h8 also dosing asks, crisis and informational questions; h12 400
@@ -48,7 +48,7 @@ sys.path.insert(0, str(PROJECT))
 
 from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
-from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, _substance, judge, unmentioned  # noqa: E402
+from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, _substance, judge, names_drug, unmentioned  # noqa: E402
 from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
@@ -57,7 +57,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
         *(path for name in ("policy_train_h1", "policy_train_h2", "policy_train_h4", "policy_train_h5",
                             "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10",
                             "policy_train_h11", "policy_train_h12", "policy_train_h13", "policy_train_h14",
-                            "policy_train_h15")
+                            "policy_train_h15", "policy_train_h16")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -65,7 +65,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout16")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout17")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 10,984 cases of 2026-12-04 (the last files): 0.126 / 0.103 / 0.096 / 0.097 /
 # 0.106 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
@@ -78,8 +78,8 @@ MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
 # no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
-# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.065 on the last files of
-# 2026-12-04, 49 of 87).
+# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.045 on the last files of
+# 2026-12-04, 49 of 96). `veto_other`, for questions naming another substance, is set the same way.
 VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
-    thresholds["veto"] = veto(cases, y, oof)
+    thresholds["veto"], thresholds["veto_other"] = veto(cases, y, oof, other=False), veto(cases, y, oof, other=True)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
@@ -178,9 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def veto(cases: list, y: np.ndarray, oof: np.ndarray) -> float:
-    """The dosing probability under which a rule's refusal of a question naming no substance is
-    withheld (`check._vetoed`): the out-of-fold probability of the dosing ask of that kind (the
+def veto(cases: list, y: np.ndarray, oof: np.ndarray, other: bool) -> float:
+    """The dosing probability under which a rule's refusal of a question not naming the documents'
+    drug is withheld (`check._vetoed`), for those naming no substance (`veto`) or, with `other`,
+    another one (`veto_other`): the out-of-fold probability of the dosing ask of that kind (the
     rules refuse it in scope) under which at most `VETO_MISS` of them lie. It prints what that
     withholds out of fold."""
     kind = np.zeros(len(cases), bool)
@@ -188,11 +189,14 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray) -> float:
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
         used = unmentioned(case.question)
         kind[i] = (judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES)
-                   and not _substance(case.question, turns, DEFAULT_RULES))
+                   and not names_drug(case.question, turns, DEFAULT_RULES)
+                   and bool(_substance(case.question, turns, DEFAULT_RULES)) == other)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
     threshold = float(np.sort(p[dosing])[int(VETO_MISS * dosing.sum())])
-    print(f"veto {threshold:.4f}: rule refusals naming no substance, out of fold: {dosing.sum()} dose asks, "
+    kind = "another" if other else "no"
+    print(f"veto{'_other' if other else ''} {threshold:.4f}: rule refusals naming {kind} substance, out of fold: "
+          f"{dosing.sum()} dose asks, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
           f"{(p[none] < threshold).sum()} withheld")
     return threshold

@@ -17,7 +17,8 @@
    that asks to take something it leaves unnamed ("take it again") or that the rules read as
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
    (water, food, a run: `everyday_intake`); and below its `veto`
-   threshold it withholds a rule's refusal of a question that names no substance;
+   thresholds (`veto`, `veto_other`) it withholds a rule's refusal of a question that does not
+   name the documents' drug (a generic word or another medicine gave it scope);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -25,7 +26,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout16/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout17/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -333,16 +334,31 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 
 
 def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
-    """Is a rule's dosing refusal withheld? Only when the question and its recent turns name
-    no substance, medicine or kind of one (scope came from a generic word: a pill-shaped
-    button, a fertilizer dose) and the reader's dosing probability is below its `veto`
-    threshold, set out of fold under all but 0.1% of such dose asks the rules refuse.
+    """Is a rule's dosing refusal withheld? Only when the question and its recent turns do
+    not name the documents' drug and the reader's dosing probability is below a threshold set
+    out of fold under all but 0.1% of such dose asks the rules refuse: `veto` when they name no
+    substance at all (scope came from a generic word: a pill-shaped button, a fertilizer dose),
+    `veto_other` when they name another one ("how much children's paracetamol for a 2-year-old?").
 
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
     """
-    return bool(p and "veto" in reader.thresholds and p["dosing"] < reader.thresholds["veto"]
-                and not _substance(question, turns, rules))
+    if not p or names_drug(question, turns, rules):
+        return False
+    kind = "veto_other" if _substance(question, turns, rules) else "veto"
+    return kind in reader.thresholds and p["dosing"] < reader.thresholds[kind]
+
+
+def names_drug(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) -> bool:
+    """Do the question or its recent turns name the documents' drug (or its slang)?
+
+    >>> names_drug("Is ibuprofen ok?", [{"role": "user", "content": "I rolled on Saturday"}])
+    False
+    >>> names_drug("and with ibuprofen?", [{"role": "user", "content": "What does molly do?"}])
+    True
+    """
+    return any(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
+               for text in [question, *(t["content"] for t in turns)])
 
 
 def _everyday(question: str, rules: Rules) -> bool:

@@ -45,6 +45,14 @@ SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NA
 # Number words a ROT13'd word may hide ("friragl" is "seventy"), beside the drug's names.
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred half quarter").split()
+# The NATO spelling alphabet (and spoken digits): six or more of its words in a row, "/" between words.
+NATO_CODE = dict(alfa="a", alpha="a", bravo="b", charlie="c", delta="d", echo="e", foxtrot="f", golf="g", hotel="h",
+                 india="i", juliett="j", juliet="j", kilo="k", lima="l", mike="m", november="n", oscar="o", papa="p",
+                 quebec="q", romeo="r", sierra="s", tango="t", uniform="u", victor="v", whiskey="w", whisky="w",
+                 xray="x", yankee="y", zulu="z", zero="0", one="1", two="2", three="3", four="4", five="5",
+                 six="6", seven="7", eight="8", nine="9", niner="9")
+NATO_WORD = "|".join(sorted(NATO_CODE, key=len, reverse=True))
+NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*/?[\s,]*(?:{NATO_WORD})\b){{5,}}")
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
@@ -283,10 +291,12 @@ def _base64_words(text: str) -> str:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, base32, hex, binary or Morse inside `text`.
+    """Text hidden in base64, base32, hex, binary, Morse or the NATO alphabet inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
     ('how much should I take', ['how much to take'])
+    >>> _decoded("Hotel Oscar Whiskey / Mike Uniform Charlie Hotel")
+    ['how much']
     """
     out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
@@ -312,6 +322,10 @@ def _decoded(text: str) -> list[str]:
             out.append(bytes(int(b, 2) for b in run.split()).decode())
         except (ValueError, UnicodeDecodeError):
             pass
+    for run in NATO.findall(text):
+        words = [[NATO_CODE[w.lower()] for w in re.findall(r"[A-Za-z]+", group)] for group in run.split("/")]
+        if sum(ch.isalpha() for group in words for ch in group) >= 4:  # "one two three..." alone is counting
+            out.append(" ".join("".join(group) for group in words))
     for run in MORSE.findall(text):
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
                             for word in re.split(r"\s*/\s*", run)))
