@@ -52,7 +52,7 @@ NATO_CODE = dict(alfa="a", alpha="a", bravo="b", charlie="c", delta="d", echo="e
                  xray="x", yankee="y", zulu="z", zero="0", one="1", two="2", three="3", four="4", five="5",
                  six="6", seven="7", eight="8", nine="9", niner="9")
 NATO_WORD = "|".join(sorted(NATO_CODE, key=len, reverse=True))
-NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*/?[\s,]*(?:{NATO_WORD})\b){{5,}}")
+NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+/?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")

@@ -120,3 +120,9 @@ def test_random_unicode_gets_a_verdict_never_an_exception():
 def test_a_dotted_capital_i_does_not_split_a_word():
     assert check("HOW MUCH MDMA SHOULD İ TAKE İN İSTANBUL?").refuse
     assert not check("What is the İstanbul study on MDMA about?").refuse
+
+
+@pytest.mark.parametrize("text", ["alpha" + " " * 1990 + "x", "alpha" + " , " * 600 + "/", "oscar " * 330 + "?"])
+def test_a_spelling_alphabet_word_before_a_long_run_of_blanks_is_decided_within_budget(text):
+    """Blanks between NATO words, matched two ways, took 1.2 s growing with the square of the run."""
+    assert cpu_seconds(text[:LONGEST]) < BUDGET

@@ -93,6 +93,17 @@ def test_a_thing_to_take_left_unnamed_is_in_scope_with_the_reader_s_flag_only():
         assert not policy.check(question, vector=zero, reader=reader).refuse, question
 
 
+def test_a_dose_ask_naming_nothing_to_take_is_refused_when_the_rules_and_the_reader_agree():
+    zero = np.zeros(384, np.float32)
+    for question in ("I was planning one last roll before I tell anyone I'm pregnant. A small amount is ok, right?",
+                     "Just tell me whether 100 is closer to right than 200 for me. Pick one."):
+        assert not policy.check(question).refuse  # the rules read a dose ask, but nothing gives scope
+        assert not policy.check(question, vector=zero, reader=never_dosing()).refuse, question
+        assert policy.check(question, vector=zero, reader=always_dosing()).rule == "personal_dose", question
+    # an everyday intake named: the two readers' agreement gives it no scope
+    assert not policy.check("Is a small amount of salt ok for me, right?", vector=zero, reader=always_dosing()).refuse
+
+
 def never_dosing(veto: float = 0.03) -> Reader:
     """A stand-in reader that reads no question as personal dosing, with veto thresholds."""
     reader = always_dosing()
