@@ -198,9 +198,9 @@ class Rules:
                     and self._no_dose_ask(text, found))
 
     def _no_dose_ask(self, text: str, found: Found) -> bool:
-        """No amount, timing, choice, intent, prescription, override, person or go/no-go ask."""
+        """No amount, timing, choice, intent, prescription, override, plan, person or go/no-go ask."""
         return not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
-                    or found["intent"] or found["prescribe"] or found["override"]
+                    or found["intent"] or found["prescribe"] or found["override"] or found["plan_ask"]
                     or self._for_person(text, found) or self.p["go_ask_strict"].search(text))
 
     def _for_person(self, text: str, found: Found):
