@@ -48,7 +48,7 @@ sys.path.insert(0, str(PROJECT))
 
 from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
-from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, _substance, judge, names_drug, unmentioned  # noqa: E402
+from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, judge, unmentioned, veto_kind  # noqa: E402
 from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
@@ -68,7 +68,7 @@ HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "question
             *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout18")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 12,068 cases of 2026-12-04 (the last files): 0.123 / 0.101 / 0.094 / 0.095 /
-# 0.103 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
+# 0.104 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -78,8 +78,8 @@ MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
 # no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
-# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.045 on the last files of
-# 2026-12-04, 54 of 98). `veto_other`, for questions naming another substance, is set the same way.
+# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the last files of
+# 2026-12-04, 55 of 98). `veto_other`, for questions naming another substance, is set the same way.
 VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
-    thresholds["veto"], thresholds["veto_other"] = veto(cases, y, oof, other=False), veto(cases, y, oof, other=True)
+    for kind in ("veto", "veto_other"):
+        thresholds[kind] = veto(cases, y, oof, kind)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
@@ -178,25 +179,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def veto(cases: list, y: np.ndarray, oof: np.ndarray, other: bool) -> float:
-    """The dosing probability under which a rule's refusal of a question not naming the documents'
-    drug is withheld (`check._vetoed`), for those naming no substance (`veto`) or, with `other`,
-    another one (`veto_other`): the out-of-fold probability of the dosing ask of that kind (the
-    rules refuse it in scope) under which at most `VETO_MISS` of them lie. It prints what that
-    withholds out of fold."""
+def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
+    """The dosing probability under which a rule's refusal of a question of the veto kind `name`
+    (`check.veto_kind`: naming no substance, or another one) is withheld (`check._vetoed`): the
+    out-of-fold probability of the dosing asks of that kind (the rules refuse them in scope)
+    under which at most `VETO_MISS` of them lie. It prints what that withholds out of fold."""
     kind = np.zeros(len(cases), bool)
     for i, case in enumerate(cases):
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
         used = unmentioned(case.question)
         kind[i] = (judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES)
-                   and not names_drug(case.question, turns, DEFAULT_RULES)
-                   and bool(_substance(case.question, turns, DEFAULT_RULES)) == other)
+                   and veto_kind(case.question, turns, DEFAULT_RULES) == name)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
     threshold = float(np.sort(p[dosing])[int(VETO_MISS * dosing.sum())])
-    kind = "another" if other else "no"
-    print(f"veto{'_other' if other else ''} {threshold:.4f}: rule refusals naming {kind} substance, out of fold: "
-          f"{dosing.sum()} dose asks, "
+    print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
           f"{(p[none] < threshold).sum()} withheld")
     return threshold

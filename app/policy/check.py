@@ -343,22 +343,27 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
     """
-    if not p or names_drug(question, turns, rules):
-        return False
-    kind = "veto_other" if _substance(question, turns, rules) else "veto"
-    return kind in reader.thresholds and p["dosing"] < reader.thresholds[kind]
+    kind = veto_kind(question, turns, rules)
+    return bool(p and kind in reader.thresholds and p["dosing"] < reader.thresholds[kind])
 
 
-def names_drug(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) -> bool:
-    """Do the question or its recent turns name the documents' drug (or its slang)?
+def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) -> str:
+    """The veto threshold that may withhold a rule's refusal of `question` (`_vetoed`; the
+    training script sets each on the questions of its kind): "veto" when it and its recent
+    turns name no substance, "veto_other" when they name another one, "" when they name the
+    documents' drug (or its slang), whose dose asks are never withheld.
 
-    >>> names_drug("Is ibuprofen ok?", [{"role": "user", "content": "I rolled on Saturday"}])
-    False
-    >>> names_drug("and with ibuprofen?", [{"role": "user", "content": "What does molly do?"}])
-    True
+    >>> veto_kind("Is ibuprofen ok?", [{"role": "user", "content": "I rolled on Saturday"}])
+    'veto_other'
+    >>> veto_kind("and with ibuprofen?", [{"role": "user", "content": "What does molly do?"}])
+    ''
+    >>> veto_kind("What fertilizer dose should I use?", [])
+    'veto'
     """
-    return any(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
-               for text in [question, *(t["content"] for t in turns)])
+    if any(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
+           for text in [question, *(t["content"] for t in turns)]):
+        return ""
+    return "veto_other" if _substance(question, turns, rules) else "veto"
 
 
 def _everyday(question: str, rules: Rules) -> bool:
