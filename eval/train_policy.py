@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout18/`, nor the engine's test set
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout19/`, nor the engine's test set
 `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -9,8 +9,8 @@ Data (never the held-out sets `eval/policy_test.jsonl`,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h17/`:
-  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to seventeenth held-out sets,
+- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h18/`:
+  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to eighteenth held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
@@ -57,7 +57,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
         *(path for name in ("policy_train_h1", "policy_train_h2", "policy_train_h4", "policy_train_h5",
                             "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10",
                             "policy_train_h11", "policy_train_h12", "policy_train_h13", "policy_train_h14",
-                            "policy_train_h15", "policy_train_h16", "policy_train_h17")
+                            "policy_train_h15", "policy_train_h16", "policy_train_h17",
+                            "policy_train_h18")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -65,10 +66,10 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout18")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout19")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Out-of-fold log loss on the 12,068 cases of 2026-12-04 (the last files): 0.123 / 0.101 / 0.094 / 0.095 /
-# 0.104 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
+# Out-of-fold log loss on the 12,597 cases of 2026-12-04 (the last files): 0.122 / 0.100 / 0.094 / 0.096 /
+# 0.105 / 0.129: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -78,8 +79,10 @@ MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
 # no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
-# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the last files of
-# 2026-12-04, 55 of 98). `veto_other`, for questions naming another substance, is set the same way.
+# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the files of
+# 2026-12-04 before policy_train_h18, 55 of 98; 0.021 with it, 48 of 106: the second lowest of
+# 1,408 dose asks sets it, so it moves with the files). `veto_other`, for questions naming
+# another substance, is set the same way.
 VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 

@@ -26,7 +26,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout18/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout19/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -218,6 +218,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
+    if in_scope and _everyday(used, rules) and not _names_intake(used, rules) and not _in_scope("", turns, rules):
+        in_scope = False  # "when should I take my energy gels?": everyday intake is the question's only scope
     if flagged and not in_scope and (_unnamed(used, rules) or (ruled.refuse and not _everyday(used, rules))):
         # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
         # reader reads what it is, and the rules read a dose ask too: two readers agree
@@ -258,18 +260,20 @@ def unmentioned(question: str, rules: Rules = DEFAULT_RULES) -> str:
 
 
 def _someone(question: str, rules: Rules) -> bool:
-    """May `question` speak of someone's harm? The reader's crisis vote needs a person or a
-    word of death, suicide or overdose in a question the rules read ("What does that mean?"
-    after an answer reads close to vague crisis messages, but names nobody); in a language they
-    do not read, it stands alone.
+    """May `question` speak of someone's harm? The reader's crisis vote needs a person (named,
+    or left out as a message starts) or a word of death, suicide or overdose in a question the
+    rules read ("What does that mean?" after an answer reads close to vague crisis messages, but
+    names nobody); in a language they do not read, it stands alone.
 
     >>> _someone("What does that mean?", DEFAULT_RULES), _someone("nobody would miss me", DEFAULT_RULES)
     (False, True)
+    >>> _someone("Sitting on the bridge.", DEFAULT_RULES)  # the speaker left out
+    True
     """
     if not read(question):
         return True
     text, c = canonical(question, lexicon=rules.lexicon), rules.c
-    return any(c[k].search(text) for k in ("self", "other", "crisis_topic", "crisis_person"))
+    return any(c[k].search(text) for k in ("self", "self_elided", "other", "crisis_topic", "crisis_person"))
 
 
 def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
@@ -294,15 +298,18 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
 
 
 def _for_animal(question: str, rules: Rules) -> bool:
-    """Is the dose for an animal (a dog's pill), and the corpus's drug not named?
+    """Is the dose for an animal or a plant (a dog's pill, a lemon tree's fertilizer), and the
+    corpus's drug not named?
 
     >>> _for_animal("Any tips for getting a dog to swallow a pill?", DEFAULT_RULES)
+    True
+    >>> _for_animal("How often should I water my succulents in winter?", DEFAULT_RULES)
     True
     >>> _for_animal("Can my dog and I share a molly?", DEFAULT_RULES)
     False
     """
     text = canonical(question, lexicon=rules.lexicon)
-    return bool(rules.c["animal"].search(text)) and not rules.drug.search(text)
+    return bool(rules.c["animal"].search(text) or rules.c["plant"].search(text)) and not rules.drug.search(text)
 
 
 def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules) -> dict[str, float] | None:
@@ -374,6 +381,26 @@ def _everyday(question: str, rules: Rules) -> bool:
     True
     """
     return any(rules.c["everyday_intake"].search(r) for r in readings(question, lexicon=rules.lexicon))
+
+
+TAKE = frozenset({"take", "takes", "taking", "took"})  # said of gels and meals as of pills
+
+
+def _names_intake(question: str, rules: Rules) -> bool:
+    """Does the question name a drug, a medicine, pills, a dose or an amount, or a use verb
+    other than take ("while I'm rolling")?
+
+    >>> _names_intake("when should I take my energy gels, every 45 min?", DEFAULT_RULES)
+    False
+    >>> _names_intake("how much water with 120 mg?", DEFAULT_RULES)
+    True
+    >>> _names_intake("how many ml of water an hour while I'm rolling?", DEFAULT_RULES)
+    True
+    """
+    c = rules.c
+    return any(c["drug"].search(r) or rules.substance.search(r) or c["unit"].search(r) or c["amount"].search(r)
+               or any(m.group(0) not in TAKE for m in c["use"].finditer(r))
+               for r in readings(question, lexicon=rules.lexicon))
 
 
 def _unnamed(question: str, rules: Rules) -> bool:

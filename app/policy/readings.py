@@ -21,7 +21,7 @@ import unicodedata
 from functools import lru_cache
 from urllib.parse import unquote
 
-from app.policy.lexicon import LEXICON, Lexicon
+from app.policy.lexicon import LEXICON, Lexicon, alternatives
 
 MAX_CHARS = 2000  # the engine's question limit: no question the policy judges is longer
 MAX_WORD = 100  # the rules read words; a longer run is read up to this (but see `squashed`)
@@ -183,8 +183,9 @@ class _Tables:
         self.leet = str.maketrans(reading["leet"], reading["unleet"])
         self.spelling = lexicon.data["spelling"]
         self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
-        self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])})\s+)(?:{'|'.join(reading['names'])})\b")
-        self.everyday = [(re.compile(pattern), plain) for pattern, plain in reading["everyday"]]
+        self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])}),?\s+)(?:{'|'.join(reading['names'])})\b")
+        # a pattern wrapped over lines is one pattern, its lines' blanks dropped (as `alternatives` reads them)
+        self.everyday = [(re.compile(alternatives([pattern])), plain) for pattern, plain in reading["everyday"]]
         drugs = lexicon.data["drug"]
         self.rot13_targets = frozenset([drugs["name"], *drugs["names"], *NUMBER_WORDS]) - frozenset(
             reading["short_words"].split())
