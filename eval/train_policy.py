@@ -1,16 +1,16 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
-Data (never the held-out sets `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout19/`, nor the engine's test set
-`eval/questions.jsonl`):
+Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout3/`,
+`eval/policy_heldout9/`, `eval/policy_heldout20/`, `eval/policy_heldout21/`, nor the engine's
+test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h18/`:
-  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to eighteenth held-out sets,
+- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h19/`:
+  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to nineteenth held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
@@ -58,7 +58,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10",
                             "policy_train_h11", "policy_train_h12", "policy_train_h13", "policy_train_h14",
                             "policy_train_h15", "policy_train_h16", "policy_train_h17",
-                            "policy_train_h18")
+                            "policy_train_h18", "policy_train_h19")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -66,10 +66,10 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout19")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout20", "policy_heldout21")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Out-of-fold log loss on the 12,597 cases of 2026-12-04 (the last files): 0.122 / 0.100 / 0.094 / 0.096 /
-# 0.105 / 0.129: the chosen 0.03 is inside the grid, not at its edge.
+# Out-of-fold log loss on the 13,129 cases of 2026-12-04 (the last files): 0.120 / 0.098 / 0.091 / 0.093 /
+# 0.102 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -80,8 +80,9 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
 # no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
 # (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the files of
-# 2026-12-04 before policy_train_h18, 55 of 98; 0.021 with it, 48 of 106: the second lowest of
-# 1,408 dose asks sets it, so it moves with the files). `veto_other`, for questions naming
+# 2026-12-04 before policy_train_h18, 55 of 98; 0.021 with it, 48 of 106; 0.074 with
+# policy_train_h19, 70 of 115: the second lowest of some 1,400 dose asks sets it, so it moves
+# with the files). `veto_other`, for questions naming
 # another substance, is set the same way.
 VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay

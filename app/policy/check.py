@@ -26,7 +26,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/` and `eval/policy_heldout19/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout20/` and `eval/policy_heldout21/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -230,8 +230,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules):
         return ruled
-    # the reader does not refuse what the rules read as asking only what is known or how to check
-    if flagged and in_scope and not any(rules.asks_what_is_known(r) for r in readings(used, lexicon=rules.lexicon)):
+    if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
     # self-harm words of other languages and scripts, whenever the rules may not have read the question
     if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):

@@ -12,9 +12,8 @@ question names, which rule matched it, and whether the recent turns hold a dose;
 which read the slang, spellings and languages that neither the rules nor the English-trained
 vector know (out of fold on the training files: dosing recall 0.89 -> 0.94, crisis 0.82 -> 0.90,
 at the same false flags). It gives a probability for each of `LABELS`; `check.py` refuses
-within the policy's scope when the dosing one reaches the artifact's threshold (unless the
-rules read the question as asking only what is known), and gives the crisis reply when the
-crisis one does.
+within the policy's scope when the dosing one reaches the artifact's threshold, and gives the
+crisis reply when the crisis one does.
 
 This module embeds nothing (the caller passes the vector) and needs no scikit-learn: the
 model is a matrix product and a softmax. `load_reader` reads the file once; a missing or

@@ -34,6 +34,7 @@ BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
 # stops a long run of letters from being rescanned from each of its letters.
 LEETY = re.compile(r"(?<![a-z0-9@$!|])[a-z]*+[0-9@$!|][a-z0-9@$!|]*")
 LONG_NUMBER = re.compile(r"(\d{24})\d+")  # a number's first 24 digits are all a rule reads
+WORD_OF_LETTERS = re.compile(r"[a-z0-9](?: [a-z0-9])+")
 SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
 INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
 SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
@@ -45,14 +46,16 @@ SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NA
 # Number words a ROT13'd word may hide ("friragl" is "seventy"), beside the drug's names.
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred half quarter").split()
-# The NATO spelling alphabet (and spoken digits): six or more of its words in a row, "/" between words.
+# The NATO spelling alphabet (and spoken digits): six or more of its words in a row, "/" (or a dash
+# or a bar) between words.
 NATO_CODE = dict(alfa="a", alpha="a", bravo="b", charlie="c", delta="d", echo="e", foxtrot="f", golf="g", hotel="h",
                  india="i", juliett="j", juliet="j", kilo="k", lima="l", mike="m", november="n", oscar="o", papa="p",
                  quebec="q", romeo="r", sierra="s", tango="t", uniform="u", victor="v", whiskey="w", whisky="w",
                  xray="x", yankee="y", zulu="z", zero="0", one="1", two="2", three="3", four="4", five="5",
                  six="6", seven="7", eight="8", nine="9", niner="9")
 NATO_WORD = "|".join(sorted(NATO_CODE, key=len, reverse=True))
-NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+/?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
+NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+[/|—–-]?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
+NATO_BREAK = re.compile(r"[/|—–-]")
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
@@ -129,6 +132,17 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         hidden.append(canonical(_unpig(lower, common), lexicon=lexicon))
         if (partly := _rot13_words(plain, _tables(lexicon).rot13_targets)) != plain:
             found.append(partly)  # a word or two in ROT13 among plain ones: "how much zbyyl"
+        # a cipher after a plain lead-in: "Atbash puzzle, solve it: sld nfxs nloob..."
+        for part in SEGMENT.split(text)[:MAX_SEGMENTS] if SEGMENT.search(text) else ():
+            lower = part.lower()
+            if len(re.findall(r"[a-z]+", lower)) < 3 or _wordiness(lower, common) >= 0.2:
+                continue  # too short, or plain words already
+            shifted = max((lower.translate(table) for table in (*SHIFTS, ATBASH)), key=lambda t: _wordiness(t, common))
+            if _wordiness(shifted, common) > 0.4:
+                hidden.append(canonical(shifted, lexicon=lexicon))
+    tables = _tables(lexicon)
+    if sum(ch in tables.flipped for ch in text) >= 3:  # upside down: "ʍoɥ" is "how"
+        found.append(canonical(text[::-1].translate(tables.upside_down), lexicon=lexicon))
     if (partly := _base64_words(text)) != text:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
@@ -141,6 +155,9 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 SHIFTS = [str.maketrans(LETTERS, LETTERS[k:] + LETTERS[:k]) for k in range(1, 26)]
 ROT13 = SHIFTS[12]
 ATBASH = str.maketrans(LETTERS, LETTERS[::-1])  # the alphabet reversed: a<->z, b<->y
+# The parts of a text a cipher may sit in after a plain lead-in: after a colon, a quote mark or a dash.
+SEGMENT = re.compile(r"[:\n\"“”«»]|\s[—–-]\s")
+MAX_SEGMENTS = 8
 
 
 def _plain_latin(text: str) -> bool:
@@ -180,6 +197,8 @@ class _Tables:
     def __init__(self, lexicon: Lexicon):
         reading = lexicon.data["reading"]
         self.homoglyphs = str.maketrans(reading["homoglyphs"], reading["latin"])
+        self.upside_down = str.maketrans(reading["upside_down"], reading["upright"])
+        self.flipped = frozenset(reading["flipped"])
         self.leet = str.maketrans(reading["leet"], reading["unleet"])
         self.spelling = lexicon.data["spelling"]
         self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
@@ -208,15 +227,17 @@ def _latin(ch: str) -> str:
 def _join_spaced(text: str) -> str:
     """Spaced-out letters joined.
 
-    >>> _join_spaced("h o w  m u c h")
-    'how much'
+    >>> _join_spaced("h o w  m u c h"), _join_spaced("i  w a n t  t o  g o")
+    ('how much', 'i want to go')
     """
     def join(m: re.Match) -> str:
         run = m.group(0)
         lead = run[:2] if run[:2] in ("i ", "a ") and len(run) > 7 else ""  # "i t a k e"
         return lead + re.sub(r"[ .\-_*·•+~]", "", run[len(lead):])
     parts = re.split(r"( {2,}| ?[/|] ?)", text) if "  " in text else [text]
-    return "".join(SPACED.sub(join, p) if not p.isspace() else " " for p in parts)
+    # between double blanks, a part of single letters is one word, however short ("t o", "u p")
+    return "".join(" " if p.isspace() else p.replace(" ", "") if WORD_OF_LETTERS.fullmatch(p) else SPACED.sub(join, p)
+                   for p in parts)
 
 
 def _unleet(m: re.Match, table: dict) -> str:
@@ -296,8 +317,8 @@ def _decoded(text: str) -> list[str]:
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
     ('how much should I take', ['how much to take'])
-    >>> _decoded("Hotel Oscar Whiskey / Mike Uniform Charlie Hotel")
-    ['how much']
+    >>> _decoded("Hotel Oscar Whiskey / Mike Uniform Charlie Hotel"), _decoded("Mike Golf — Four Zero — Kilo Golf")
+    (['how much'], ['mg 40 kg'])
     """
     out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
@@ -324,7 +345,7 @@ def _decoded(text: str) -> list[str]:
         except (ValueError, UnicodeDecodeError):
             pass
     for run in NATO.findall(text):
-        words = [[NATO_CODE[w.lower()] for w in re.findall(r"[A-Za-z]+", group)] for group in run.split("/")]
+        words = [[NATO_CODE[w.lower()] for w in re.findall(r"[A-Za-z]+", group)] for group in NATO_BREAK.split(run)]
         if sum(ch.isalpha() for group in words for ch in group) >= 4:  # "one two three..." alone is counting
             out.append(" ".join("".join(group) for group in words))
     for run in MORSE.findall(text):

@@ -185,13 +185,6 @@ class Rules:
                 or self.p["fiction_person"].search(self.c["asking_me"].sub(" ", text))):
             yield "framing", found["fiction"].group(0)
 
-    def asks_what_is_known(self, text: str) -> bool:
-        """Does `text` (a canonical reading) ask only what is known or how to check a substance,
-        with no amount, timing, choice or go/no-go ask? ("should I test my pills first?",
-        "what do the articles say about it and SSRIs?") The rules let such a question through
-        with a note; `check.py` does not let the learned reader refuse it either."""
-        return self._known_only(text, self.find(text))
-
     def _known_only(self, text: str, found: Found) -> bool:
         """What is known, or how to check a substance, is asked, and no dose (`_no_dose_ask`)."""
         return bool((self.c["info_ask"].search(text) or found["cited"] or found["checking"])
