@@ -61,6 +61,10 @@ URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 BASE32 = re.compile(r"[A-Z2-7]{16,}={0,6}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
+OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": character codes in octal
+DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
+# ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
+ROT47 = str.maketrans("".join(map(chr, range(33, 127))), "".join(chr(33 + (c - 33 + 47) % 94) for c in range(33, 127)))
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
 MORSE_CODE = dict(zip(
@@ -109,8 +113,8 @@ def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
     only when that reads more like words than the text as written (`common_words` in
     `lexicon.toml`), so a plain question is not read backwards ("bat" as "tab").
 
-    >>> readings("ekat I"), readings("krz pxfk vkrxog L wdnh")[-1]
-    (['ekat i', 'i take'], 'how much should i take')
+    >>> readings("ekat I"), readings("krz pxfk vkrxog L wdnh")[-1], readings("ROT47: 9@H >F49 >@==J")[-1]
+    (['ekat i', 'i take'], 'how much should i take', 'how much molly')
     >>> readings("How do I choke up on a baseball bat?")
     ['how do i choke up on a baseball bat?']
     """
@@ -147,6 +151,10 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
+    # ROT47, of the whole text or of what follows a lead-in and a colon: when most words are common
+    parts = dict.fromkeys((text, text.partition(": ")[2]))
+    rot47 = [canonical(part.translate(ROT47), lexicon=lexicon) for part in parts if part]
+    found += [reading for reading in rot47 if _plain_words(reading, common)]
     return tuple(dict.fromkeys(found))
 
 
@@ -170,6 +178,20 @@ def _wordiness(text: str, common: frozenset[str]) -> float:
     """The share of the words of `text` that are common words."""
     words = re.findall(r"[a-z]+", text)
     return sum(w in common for w in words) / len(words) if words else 0.0
+
+
+def _plain_words(text: str, common: frozenset[str]) -> bool:
+    """Is `text` plain words: hardly a symbol, and three or more words of three letters or more,
+    most of them common words? (Short pieces do not count: a rotated text is full of them.)
+
+    >>> _plain_words("how much molly should i take", _tables(LEXICON).common)
+    True
+    >>> _plain_words("s@ x 92g6 e@ de2j @? de2e:?d 7@c6g6c", _tables(LEXICON).common)
+    False
+    """
+    words = re.findall(r"[a-z]{3,}", text)
+    symbols = sum(not (ch.isalnum() or ch.isspace() or ch in ".,?!'-") for ch in text)
+    return symbols <= 0.03 * len(text) and len(words) >= 3 and sum(w in common for w in words) > 0.6 * len(words)
 
 
 def _folded(text: str, tables: _Tables) -> str:
@@ -313,12 +335,15 @@ def _base64_words(text: str) -> str:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, base32, hex, binary, Morse or the NATO alphabet inside `text`.
+    """Text hidden in base64, base32, hex, binary, octal or decimal character codes, Morse or the
+    NATO alphabet inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
     ('how much should I take', ['how much to take'])
     >>> _decoded("Hotel Oscar Whiskey / Mike Uniform Charlie Hotel"), _decoded("Mike Golf — Four Zero — Kilo Golf")
     (['how much'], ['mg 40 kg'])
+    >>> _decoded("150 157 167 040 155 165 143 150"), _decoded("104 111 119 32 109 117 99 104")
+    (['how much'], ['how much'])
     """
     out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
@@ -339,6 +364,12 @@ def _decoded(text: str) -> list[str]:
             out.append(bytes.fromhex(re.sub(r"\s", "", run)).decode())
         except (ValueError, UnicodeDecodeError):
             pass
+    for pattern, base in ((OCTAL, 8), (DECIMAL, 10)):
+        for run in pattern.findall(text):
+            codes = [int(code, base) for code in re.findall(r"\d+", run)]
+            decoded = "".join(chr(code) for code in codes if 32 <= code < 127)
+            if len(decoded) == len(codes) and sum(ch.isalpha() or ch == " " for ch in decoded) >= 0.8 * len(decoded):
+                out.append(decoded)
     for run in BINARY.findall(text):
         try:
             out.append(bytes(int(b, 2) for b in run.split()).decode())
