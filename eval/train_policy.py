@@ -82,8 +82,7 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the files of
 # 2026-12-04 before policy_train_h18, 55 of 98; 0.021 with it, 48 of 106; 0.074 with
 # policy_train_h19, 70 of 115: the second lowest of some 1,400 dose asks sets it, so it moves
-# with the files). `veto_other`, for questions naming
-# another substance, is set the same way.
+# with the files). `veto_other`, for questions naming another substance, is set the same way.
 VETO_MISS = 0.001
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 

@@ -152,9 +152,9 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     # ROT47, of the whole text or of what follows a lead-in and a colon: when most words are common
-    parts = dict.fromkeys((text, text.partition(": ")[2]))
-    rot47 = [canonical(part.translate(ROT47), lexicon=lexicon) for part in parts if part]
-    found += [reading for reading in rot47 if _plain_words(reading, common)]
+    # (tested before it is read canonically, so a plain question costs two translations, not two readings)
+    rotated = [part.translate(ROT47).lower() for part in dict.fromkeys((text, text.partition(": ")[2])) if part]
+    found += [canonical(r, lexicon=lexicon) for r in rotated if _plain_words(r, common)]
     return tuple(dict.fromkeys(found))
 
 

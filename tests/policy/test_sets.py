@@ -1,12 +1,18 @@
 """The policy's case folders (held out and training) read cleanly: every line a valid case,
-ids unique within a folder, each file's categories named after it."""
+ids unique within a folder, each file's categories named after it, and every quote an answer's
+note gives found word for word in the corpus file it names."""
 
 from __future__ import annotations
+
+import json
+import re
 
 import pytest
 
 from app.evaluation import read_cases
-from tests.conftest import PROJECT
+from tests.conftest import DEFAULT_CORPUS, PROJECT
+
+QUOTE = re.compile(r'Source: (\S+?)\.? Quote: "(.*)"\s*$')  # how the blind writers cite the articles
 
 FOLDERS = sorted(p for p in (PROJECT / "eval").glob("policy_*") if p.is_dir())
 
@@ -28,3 +34,14 @@ def test_a_policy_folder_reads_cleanly(folder):
         assert all(c.category.split("/")[0] == path.stem for c in cases), path.name
         ids += [c.id for c in cases]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[p.name for p in FOLDERS])
+def test_every_answer_quote_is_in_the_corpus_file_it_names(folder):
+    corpus = {p.name: p.read_text(encoding="utf-8") for p in DEFAULT_CORPUS.glob("*.txt")}
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row["expect"] == "answer" and (m := QUOTE.search(row.get("note", ""))):
+                source, quote = m.groups()
+                assert quote in corpus.get(source, corpus.get(f"{source}.txt", "")), (row["id"], source)
