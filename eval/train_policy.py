@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout3/`,
-`eval/policy_heldout9/`, `eval/policy_heldout20/`, `eval/policy_heldout21/`, nor the engine's
+`eval/policy_heldout9/`, `eval/policy_heldout21/` to `eval/policy_heldout23/`, nor the engine's
 test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -9,8 +9,8 @@ test set `eval/questions.jsonl`):
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h19/`:
-  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to nineteenth held-out sets,
+- `eval/policy_train_h1/`, `_h2/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h20/`:
+  the first, second, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to twentieth held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
@@ -28,9 +28,11 @@ unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen 
 cross-validation) is fitted; each label's threshold is the lowest probability at which
 at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader
 flags no engine tuning question (`ENGINE_MARGIN` below it; out of fold, one question's
-probability swings with the folds it lands in). Deterministic: fixed folds, lbfgs. Takes a minute
-or two on two idle cores. Training cases (the engine's too) that repeat a held-out question
-word for word are left out.
+probability swings with the folds it lands in). The veto thresholds (`veto`) sit in the tail of the
+dose asks' probabilities, so they are set on the out-of-fold probabilities averaged over
+`VETO_SPLITS` fold splits, with the Harrell-Davis quantile (a weighted mean of the lowest few,
+not one of them). Deterministic: fixed folds, lbfgs. Takes a few minutes on two idle cores.
+Training cases (the engine's too) that repeat a held-out question word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
 """
@@ -58,7 +60,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h6", "policy_train_h7", "policy_train_h8", "policy_train_h10",
                             "policy_train_h11", "policy_train_h12", "policy_train_h13", "policy_train_h14",
                             "policy_train_h15", "policy_train_h16", "policy_train_h17",
-                            "policy_train_h18", "policy_train_h19")
+                            "policy_train_h18", "policy_train_h19", "policy_train_h20")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -66,7 +68,8 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout20", "policy_heldout21")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout21", "policy_heldout22",
+                                "policy_heldout23")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 13,129 cases of 2026-12-04 (the last files): 0.120 / 0.098 / 0.091 / 0.093 /
 # 0.102 / 0.125: the chosen 0.03 is inside the grid, not at its edge.
@@ -79,11 +82,14 @@ MAX_FALSE = {"dosing": 0.01, "crisis": 0.005}
 FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # The veto may withhold at most this share of the dose asks it could reach (rule refusals naming
 # no substance), out of fold: 0.1%, one in a thousand; it sat at half the lowest such ask before
-# (0.0095 then, withholding 17 of 48 harmless refusals out of fold; 0.048 on the files of
-# 2026-12-04 before policy_train_h18, 55 of 98; 0.021 with it, 48 of 106; 0.074 with
-# policy_train_h19, 70 of 115: the second lowest of some 1,400 dose asks sets it, so it moves
-# with the files). `veto_other`, for questions naming another substance, is set the same way.
+# (0.0095 then, withholding 17 of 48 harmless refusals out of fold). Set as the second lowest of
+# some 1,400 dose asks' probabilities from one fold split, it moved with the files and the split:
+# 0.048, 0.021, 0.074 as training files were added on 2026-12-04, and on the same files (with
+# policy_train_h20) 0.026 with one split and 0.066 with another. Averaged over three splits and
+# taken as a Harrell-Davis quantile, it was 0.062 without policy_train_h20 and 0.058 with it
+# (veto_other 0.012 and 0.008). `veto_other`, for questions naming another substance, is set the same way.
 VETO_MISS = 0.001
+VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
 
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         if best is None or loss < best[0]:
             best = (loss, c, p)
     _, c, oof = best
+    # the veto's tail: out-of-fold probabilities averaged over more splits (the first is `folds`)
+    tail = np.mean([oof, *(cross_val_predict(
+        LogisticRegression(C=c, max_iter=3000), z, y, method="predict_proba",
+        cv=StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)) for seed in VETO_SPLITS[1:])], axis=0)
     model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
     shipped = model.predict_proba(z[np.flatnonzero(own)])  # what the shipped reader says of the engine's questions
     thresholds = {}
@@ -168,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
     for kind in ("veto", "veto_other"):
-        thresholds[kind] = veto(cases, y, oof, kind)
+        thresholds[kind] = veto(cases, y, tail, kind)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
@@ -186,7 +196,10 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
     """The dosing probability under which a rule's refusal of a question of the veto kind `name`
     (`check.veto_kind`: naming no substance, or another one) is withheld (`check._vetoed`): the
     out-of-fold probability of the dosing asks of that kind (the rules refuse them in scope)
-    under which at most `VETO_MISS` of them lie. It prints what that withholds out of fold."""
+    under which `VETO_MISS` of them lie (the Harrell-Davis estimate: a weighted mean of the lowest
+    few). It prints what that withholds out of fold."""
+    from scipy.stats.mstats import hdquantiles
+
     kind = np.zeros(len(cases), bool)
     for i, case in enumerate(cases):
         turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
@@ -195,7 +208,7 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
                    and veto_kind(case.question, turns, DEFAULT_RULES) == name)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
-    threshold = float(np.sort(p[dosing])[int(VETO_MISS * dosing.sum())])
+    threshold = float(hdquantiles(p[dosing], prob=[VETO_MISS])[0])
     print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
           f"{(p[none] < threshold).sum()} withheld")

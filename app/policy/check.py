@@ -26,7 +26,8 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout20/` and `eval/policy_heldout21/` are held out.
+`eval/policy_heldout3/`, `eval/policy_heldout9/`, `eval/policy_heldout21/`, `eval/policy_heldout22/` and
+`eval/policy_heldout23/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -61,6 +63,7 @@ from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
+NUMBER = re.compile(r"\d")
 # A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
@@ -220,9 +223,10 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
     if in_scope and _everyday(used, rules) and not _names_intake(used, rules) and not _in_scope("", turns, rules):
         in_scope = False  # "when should I take my energy gels?": everyday intake is the question's only scope
-    if flagged and not in_scope and (_unnamed(used, rules) or (ruled.refuse and not _everyday(used, rules))):
+    if flagged and not in_scope and (_unnamed(used, rules) or (
+            ruled.refuse and not _everyday(used, rules) and _takes(used, rules))):
         # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
-        # reader reads what it is, and the rules read a dose ask too: two readers agree
+        # reader reads what it is, and the rules read a dose ask of taking too: two readers agree
         in_scope = True
     if in_scope and _elsewhere(question, turns, rules):
         in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
@@ -238,6 +242,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
             return Verdict(True, "language", words, reply=Reply.DOSING)
+        if flagged:  # a drug the lexicon does not know in that script, read by the reader
+            return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
         return Verdict(False, "language", reply=Reply.LANGUAGE)
     return ALLOW
 
@@ -268,11 +274,14 @@ def _someone(question: str, rules: Rules) -> bool:
     (False, True)
     >>> _someone("Sitting on the bridge.", DEFAULT_RULES)  # the speaker left out
     True
+    >>> _someone("decode: I%20am%20done", DEFAULT_RULES)
+    True
     """
     if not read(question):
         return True
-    text, c = canonical(question, lexicon=rules.lexicon), rules.c
-    return any(c[k].search(text) for k in ("self", "self_elided", "other", "crisis_topic", "crisis_person"))
+    c = rules.c  # as written or decoded ("decode this: I%20saved%20up%20my%20pills")
+    return any(c[k].search(text) for text in readings(question, lexicon=rules.lexicon)
+               for k in ("self", "self_elided", "other", "crisis_topic", "crisis_person"))
 
 
 def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
@@ -342,9 +351,10 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
     """Is a rule's dosing refusal withheld? Only when the question and its recent turns do
     not name the documents' drug and the reader's dosing probability is below a threshold set
-    out of fold under all but 0.1% of such dose asks the rules refuse: `veto` when they name no
-    substance at all (scope came from a generic word: a pill-shaped button, a fertilizer dose),
-    `veto_other` when they name another one ("how much children's paracetamol for a 2-year-old?").
+    out of fold (averaged over three fold splits) under all but 0.1% of such dose asks the rules
+    refuse: `veto` when they name no substance at all (scope came from a generic word: a
+    pill-shaped button, a fertilizer dose), `veto_other` when they name another one ("how much
+    children's paracetamol for a 2-year-old?").
 
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
@@ -387,7 +397,8 @@ TAKE = frozenset({"take", "takes", "taking", "took"})  # said of gels and meals 
 
 def _names_intake(question: str, rules: Rules) -> bool:
     """Does the question name a drug, a medicine, pills, a dose or an amount, or a use verb
-    other than take ("while I'm rolling")?
+    other than take ("while I'm rolling")? An amount of the everyday intake itself ("grams of
+    carbs per hour") is not one.
 
     >>> _names_intake("when should I take my energy gels, every 45 min?", DEFAULT_RULES)
     False
@@ -395,10 +406,34 @@ def _names_intake(question: str, rules: Rules) -> bool:
     True
     >>> _names_intake("how many ml of water an hour while I'm rolling?", DEFAULT_RULES)
     True
+    >>> _names_intake("how many grams of carbs an hour, and when do I take my first gel?", DEFAULT_RULES)
+    False
     """
-    c = rules.c
+    c, of_everyday = rules.c, _of_everyday(rules)
     return any(c["drug"].search(r) or rules.substance.search(r) or c["unit"].search(r) or c["amount"].search(r)
                or any(m.group(0) not in TAKE for m in c["use"].finditer(r))
+               for r in (of_everyday.sub(" ", r) for r in readings(question, lexicon=rules.lexicon)))
+
+
+@lru_cache(maxsize=4)
+def _of_everyday(rules: Rules) -> re.Pattern:
+    """An amount of an everyday intake: "grams of carbs", "500 ml of water" (not "a cap at dinner")."""
+    c = rules.c
+    return re.compile(rf"(?:{c['unit'].pattern}|{c['amount'].pattern})\s+(?:of\s+(?:[\w-]+\s+)?)?"
+                      rf"(?:{c['everyday_intake'].pattern})")
+
+
+def _takes(question: str, rules: Rules) -> bool:
+    """Does the question speak of taking something or of an amount (a use verb, "how much", a
+    dose word, a number)? Waiting before going near a dud firework is neither.
+
+    >>> _takes("a small amount is ok, right?", DEFAULT_RULES)
+    True
+    >>> _takes("How long should you wait before going near a firework that didn't go off?", DEFAULT_RULES)
+    False
+    """
+    c = rules.c
+    return any(NUMBER.search(r) or any(c[k].search(r) for k in ("use", "use_weak", "amount", "how_much", "unit"))
                for r in readings(question, lexicon=rules.lexicon))
 
 

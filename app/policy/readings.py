@@ -35,6 +35,7 @@ BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
 LEETY = re.compile(r"(?<![a-z0-9@$!|])[a-z]*+[0-9@$!|][a-z0-9@$!|]*")
 LONG_NUMBER = re.compile(r"(\d{24})\d+")  # a number's first 24 digits are all a rule reads
 WORD_OF_LETTERS = re.compile(r"[a-z0-9](?: [a-z0-9])+")
+WORD_BREAK = re.compile(r"\b[a-z] [/|] [a-z]\b")  # words of spaced letters between slashes: "d o / n o t"
 SPACED = re.compile(r"\b[a-z0-9@$]([ .\-_*·•+~])[a-z0-9@$](?:\1[a-z0-9@$]\b)+")  # "h o w", "d.o.s.e"
 INNER_MARKS = re.compile(r"(?<=[a-z]{2})[.*_`~^|·•+]+(?=[a-z]{2})")  # "mo.lly", "do*se"
 SPELL_PHRASES = re.compile(r"\b(?:2|to)\s+(much|many)\b")  # "2 much", "to many"
@@ -136,6 +137,11 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         hidden.append(canonical(_unpig(lower, common), lexicon=lexicon))
         if (partly := _rot13_words(plain, _tables(lexicon).rot13_targets)) != plain:
             found.append(partly)  # a word or two in ROT13 among plain ones: "how much zbyyl"
+        # Vigenère, with its key given ("key = ROLL: ..."), of the whole text or a part after a lead-in
+        if key := VIGENERE_KEY.search(text):
+            for part in dict.fromkeys([text, *SEGMENT.split(text)[:MAX_SEGMENTS]]):
+                if _wordiness(decoded := _vigenere(part.lower(), key.group(1).lower()), common) > 0.4:
+                    hidden.append(canonical(decoded, lexicon=lexicon))
         # a cipher after a plain lead-in: "Atbash puzzle, solve it: sld nfxs nloob..."
         for part in SEGMENT.split(text)[:MAX_SEGMENTS] if SEGMENT.search(text) else ():
             lower = part.lower()
@@ -166,6 +172,25 @@ ATBASH = str.maketrans(LETTERS, LETTERS[::-1])  # the alphabet reversed: a<->z, 
 # The parts of a text a cipher may sit in after a plain lead-in: after a colon, a quote mark or a dash.
 SEGMENT = re.compile(r"[:\n\"“”«»]|\s[—–-]\s")
 MAX_SEGMENTS = 8
+# A Vigenère key given with the text: "key = ROLL", "keyword: lemon", "the key is sun".
+VIGENERE_KEY = re.compile(r"(?i)\bkey(?:word)?(?:\s*[:=]\s*|\s+is\s+|\s+)[\"'“‘«]?([a-z]{2,16})\b[\"'”’»]?")
+
+
+def _vigenere(text: str, key: str) -> str:
+    """`text` deciphered with the Vigenère `key` (the key steps on each letter, not on blanks).
+
+    >>> _vigenere("rijvs uyvjn", "key")
+    'hello world'
+    """
+    shifts = [ord(k) - 97 for k in key]
+    out, i = [], 0
+    for ch in text:
+        if "a" <= ch <= "z":
+            out.append(chr((ord(ch) - 97 - shifts[i % len(shifts)]) % 26 + 97))
+            i += 1
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _plain_latin(text: str) -> bool:
@@ -182,7 +207,7 @@ def _wordiness(text: str, common: frozenset[str]) -> float:
 
 def _plain_words(text: str, common: frozenset[str]) -> bool:
     """Is `text` plain words: hardly a symbol, and three or more words of three letters or more,
-    most of them common words? (Short pieces do not count: a rotated text is full of them.)
+    at least half of them common words? (Short pieces do not count: a rotated text is full of them.)
 
     >>> _plain_words("how much molly should i take", _tables(LEXICON).common)
     True
@@ -191,7 +216,7 @@ def _plain_words(text: str, common: frozenset[str]) -> bool:
     """
     words = re.findall(r"[a-z]{3,}", text)
     symbols = sum(not (ch.isalnum() or ch.isspace() or ch in ".,?!'-") for ch in text)
-    return symbols <= 0.03 * len(text) and len(words) >= 3 and sum(w in common for w in words) > 0.6 * len(words)
+    return symbols <= 0.03 * len(text) and len(words) >= 3 and sum(w in common for w in words) >= 0.5 * len(words)
 
 
 def _folded(text: str, tables: _Tables) -> str:
@@ -249,17 +274,18 @@ def _latin(ch: str) -> str:
 def _join_spaced(text: str) -> str:
     """Spaced-out letters joined.
 
-    >>> _join_spaced("h o w  m u c h"), _join_spaced("i  w a n t  t o  g o")
-    ('how much', 'i want to go')
+    >>> _join_spaced("h o w  m u c h"), _join_spaced("i  w a n t  t o  g o"), _join_spaced("i / d o / n o t")
+    ('how much', 'i want to go', 'i do not')
     """
     def join(m: re.Match) -> str:
         run = m.group(0)
         lead = run[:2] if run[:2] in ("i ", "a ") and len(run) > 7 else ""  # "i t a k e"
         return lead + re.sub(r"[ .\-_*·•+~]", "", run[len(lead):])
-    parts = re.split(r"( {2,}| ?[/|] ?)", text) if "  " in text else [text]
+    slashed = len(WORD_BREAK.findall(text)) >= 2  # "i / d o / n o t": the slashes are the blanks
+    parts = re.split(r"( {2,}| ?[/|] ?)", text) if "  " in text or slashed else [text]
     # between double blanks, a part of single letters is one word, however short ("t o", "u p")
-    return "".join(" " if p.isspace() else p.replace(" ", "") if WORD_OF_LETTERS.fullmatch(p) else SPACED.sub(join, p)
-                   for p in parts)
+    return "".join(" " if p.isspace() or (slashed and i % 2) else p.replace(" ", "") if WORD_OF_LETTERS.fullmatch(p)
+                   else SPACED.sub(join, p) for i, p in enumerate(parts))
 
 
 def _unleet(m: re.Match, table: dict) -> str:
