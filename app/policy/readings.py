@@ -153,6 +153,10 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     tables = _tables(lexicon)
     if sum(ch in tables.flipped for ch in text) >= 3:  # upside down: "ʍoɥ" is "how"
         found.append(canonical(text[::-1].translate(tables.upside_down), lexicon=lexicon))
+    if ACROSTIC.search(text):  # "read the first letter of each word": the letters run together
+        for part in dict.fromkeys(SEGMENT.split(text)[1:MAX_SEGMENTS] or [text]):
+            if len(initials := "".join(w[0] for w in re.findall(r"[^\W\d_]+", part)).lower()) >= 8:
+                found.append(initials)
     if (partly := _base64_words(text)) != text:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
@@ -172,6 +176,9 @@ ATBASH = str.maketrans(LETTERS, LETTERS[::-1])  # the alphabet reversed: a<->z, 
 # The parts of a text a cipher may sit in after a plain lead-in: after a colon, a quote mark or a dash.
 SEGMENT = re.compile(r"[:\n\"“”«»]|\s[—–-]\s")
 MAX_SEGMENTS = 8
+# An acrostic asked to be read: "the first letter of each word", "initials of every line".
+ACROSTIC = re.compile(r"(?i)\b(?:first|initial|starting|opening)\s+letters?\s+of\s+"
+                      r"(?:each|every|all\s+the)\s+(?:word|line|sentence)s?\b")
 # A Vigenère key given with the text: "key = ROLL", "keyword: lemon", "the key is sun".
 VIGENERE_KEY = re.compile(r"(?i)\bkey(?:word)?(?:\s*[:=]\s*|\s+is\s+|\s+)[\"'“‘«]?([a-z]{2,16})\b[\"'”’»]?")
 
