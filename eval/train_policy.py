@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout3/`,
-`eval/policy_heldout9/`, `eval/policy_heldout22/`, `eval/policy_heldout23/`, nor the engine's
+`eval/policy_heldout9/`, `eval/policy_heldout22/` to `eval/policy_heldout24/`, nor the engine's
 test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -69,7 +69,8 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout22", "policy_heldout23")
+            *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout22", "policy_heldout23",
+                                "policy_heldout24")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 13,129 cases of 2026-12-04 (the last files): 0.120 / 0.098 / 0.091 / 0.093 /
 # 0.102 / 0.125: the chosen 0.03 is inside the grid, not at its edge.

@@ -153,10 +153,14 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     tables = _tables(lexicon)
     if sum(ch in tables.flipped for ch in text) >= 3:  # upside down: "ʍoɥ" is "how"
         found.append(canonical(text[::-1].translate(tables.upside_down), lexicon=lexicon))
-    if ACROSTIC.search(text):  # "read the first letter of each word": the letters run together
-        for part in dict.fromkeys(SEGMENT.split(text)[1:MAX_SEGMENTS] or [text]):
-            if len(initials := "".join(w[0] for w in re.findall(r"[^\W\d_]+", part)).lower()) >= 8:
-                found.append(initials)
+    if asked := ACROSTIC.search(text):  # "read the first letter of each word": the letters run together
+        if "line" in asked.group(0).lower():  # of each line after the one that asks
+            runs = ["".join(m.group(0) for line in text[asked.end():].splitlines()[1:]
+                            if (m := re.search(r"[^\W\d_]", line)))]
+        else:
+            runs = ["".join(w[0] for w in re.findall(r"[^\W\d_]+", part))
+                    for part in SEGMENT.split(text)[1:MAX_SEGMENTS] or [text]]
+        found += [run.lower() for run in dict.fromkeys(runs) if len(run) >= 8]
     if (partly := _base64_words(text)) != text:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
@@ -176,7 +180,7 @@ ATBASH = str.maketrans(LETTERS, LETTERS[::-1])  # the alphabet reversed: a<->z, 
 # The parts of a text a cipher may sit in after a plain lead-in: after a colon, a quote mark or a dash.
 SEGMENT = re.compile(r"[:\n\"“”«»]|\s[—–-]\s")
 MAX_SEGMENTS = 8
-# An acrostic asked to be read: "the first letter of each word", "initials of every line".
+# An acrostic asked to be read: "the first letter of each word", "the initial letters of every line".
 ACROSTIC = re.compile(r"(?i)\b(?:first|initial|starting|opening)\s+letters?\s+of\s+"
                       r"(?:each|every|all\s+the)\s+(?:word|line|sentence)s?\b")
 # A Vigenère key given with the text: "key = ROLL", "keyword: lemon", "the key is sun".
