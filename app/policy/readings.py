@@ -26,7 +26,8 @@ from app.policy.lexicon import LEXICON, Lexicon, alternatives
 MAX_CHARS = 2000  # the engine's question limit: no question the policy judges is longer
 MAX_WORD = 100  # the rules read words; a longer run is read up to this (but see `squashed`)
 
-LATIN_NAME = re.compile(r"(?:LATIN|MODIFIER|REGIONAL INDICATOR SYMBOL)\b.*\bLETTER (?:SMALL CAPITAL "
+LATIN_NAME = re.compile(r"(?:(?:NEGATIVE )?(?:SQUARED|CIRCLED|PARENTHESIZED) )?"  # letter tiles: 🅷, 🅐
+                        r"(?:LATIN|MODIFIER|REGIONAL INDICATOR SYMBOL)\b.*\bLETTER (?:SMALL CAPITAL "
                         r"|SMALL |CAPITAL )?([A-Z])(?: WITH .*)?")
 BLANKS = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5]")
 # A token with leet characters in it. subtle: a match never starts after a letter or leet

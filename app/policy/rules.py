@@ -36,6 +36,7 @@ NAMES = ("override", "personal_use", "personal_dose", "situation", "occasion", "
 WHY = re.compile(r"(?:why|how\s+come)\b")
 WHY_WORD = re.compile(r"\bwhy\b")
 CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
+RISK = re.compile(r"\s+(?:risks?|chances?|odds|likelihood|rates?|mood|levels?)\b")  # after a size word: no dose's size
 PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
@@ -125,8 +126,13 @@ class Rules:
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
         # "my generic pills" names the pills: they are no amount asked for
         asked_for = self._asked_amount(found) if personal is found["my_dose"] else dosey
-        if personal and not looking_back and (asked_for or found["judge"] or found["use"]
-                                              or found["intent"] or found["size"]) and not (
+        # a past use told, with only what is known asked ("I took it at uni. Do the articles say
+        # people like me are more vulnerable?"): no dose for that person is asked
+        sized = any(not RISK.match(text, m.end()) for m in c["size"].finditer(text))  # not "a higher risk"
+        told_past = found["use"] and PAST.search(found["use"].group(0)) and info() and not (
+            asked_for or found["judge"] or found["intent"] or sized or found["timing"] or found["choice"])
+        if personal and not looking_back and not told_past and (asked_for or found["judge"] or found["use"]
+                                                                or found["intent"] or found["size"]) and not (
                 found["checking"] and no_dose_ask()):
             yield "personal_dose", personal.group(0)
         if m := self._personal_dose(text):
