@@ -120,13 +120,17 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
 
 def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:
     """The drugs and medicines `text` names, as the rules read them (canonical words), not
-    the words of a kind of drug (`[drug] kinds`: "medicine", "antidepressants").
+    the words of a kind of drug (`[drug] kinds`: "medicine", "antidepressants"), and the
+    medicines only the engine's subject check looks for (`named_medicines`).
 
     >>> substances("Is Xanax addictive, or sertraline?"), substances("Does the medicine help?")
     (['xanax', 'sertraline'], [])
+    >>> substances("Why start allopurinol on a low dose?")
+    ['allopurinol']
     """
-    return [m.group(0) for m in rules.substance.finditer(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
-            if m.group(0) not in rules.kinds]
+    text = canonical(text[:MAX_CHARS], lexicon=rules.lexicon)
+    found = [m.group(0) for m in rules.substance.finditer(text) if m.group(0) not in rules.kinds]
+    return found + [m.group(0) for m in rules.c["named_medicines"].finditer(text) if m.group(0) not in found]
 
 
 def dose_amount(text: str, rules: Rules = DEFAULT_RULES) -> str:

@@ -226,7 +226,9 @@ def test_off_topic_question_declines(ask):
 
 
 @pytest.mark.parametrize("question", ["Is Xanax addictive?", "Is it safe to combine tramadol with omeprazole?",
-                                      "What schedule is Ambien in?"])
+                                      "What schedule is Ambien in?",
+                                      # a medicine named only in lower case, known by its stem's ending
+                                      "allopurinol: why do people start on a low dose?"])
 def test_a_question_about_a_subject_the_passages_never_name_declines(ask, question):
     # the passages speak of MDMA's addictive liability and schedule: not of this drug
     result = ask(question)

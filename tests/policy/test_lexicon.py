@@ -74,3 +74,11 @@ def test_a_medicine_no_list_names_is_read_by_its_generic_name_s_stem(name):
                                   "a mongrel with high cholesterol", "platinum and saxophone taxes"])
 def test_everyday_words_are_no_generic_names(text):
     assert substances(text) == []
+
+
+@pytest.mark.parametrize("name", ["allopurinol", "levetiracetam", "salbutamol or albuterol", "carvedilol",
+                                  "cetirizine", "warfarin", "Pseudoephedrine", "EpiPen"])
+def test_the_engine_s_subject_check_reads_more_medicines_than_the_policy_s_scope(name):
+    # named for the subject check only: the name alone puts no question in the policy's scope
+    assert substances(f"Is long-term {name} use a problem?")
+    assert not check(f"Is {name} addictive?").refuse
