@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout3/`,
-`eval/policy_heldout9/`, `eval/policy_heldout23/` to `eval/policy_heldout25/`, nor the engine's
+`eval/policy_heldout9/`, `eval/policy_heldout23/` to `eval/policy_heldout26/`, nor the engine's
 test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -70,7 +70,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout3", "policy_heldout9", "policy_heldout23", "policy_heldout24",
-                                "policy_heldout25")
+                                "policy_heldout25", "policy_heldout26")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 14,688 cases of 2026-12-05 (the last files): 0.114 / 0.092 / 0.085 / 0.087 /
 # 0.096 / 0.117: the chosen 0.03 is inside the grid, not at its edge.
