@@ -64,6 +64,7 @@ RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
 NUMBER = re.compile(r"\d")
 RUN = re.compile(r"[a-z]{8,}")  # a reading that is one run of letters
+LEAD = re.compile(r"[:\n\"“”«»]")  # where the plain ask before an acrostic's letters ends
 # A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
@@ -170,9 +171,9 @@ def _run_together(text: str, rules: Rules) -> str:
     ...               "dad made apple fritters on rainy mornings, eventually'", DEFAULT_RULES)
     'howmuch … forme'
     """
-    lead = re.split(r"[:\n]", text, maxsplit=1)[0].lower()  # the ask before the letters may hold the person
+    ask, *letters = LEAD.split(text, maxsplit=1)  # the ask before the letters may hold the person
     return next((m for r in readings(text, lexicon=rules.lexicon)
-                 if RUN.fullmatch(r) and (m := rules.squashed(r) or rules.squashed(f"{r} {lead}"))), "")
+                 if RUN.fullmatch(r) and (m := rules.squashed(r, ask.lower() if letters else ""))), "")
 
 
 def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:

@@ -98,10 +98,12 @@ class Rules:
         seeking = self.p["dose_question"].search(text) and found["seek"]
         return bool(found["frame"] or ((found["cited"] or found["population"]) and not seeking))
 
-    def squashed(self, text: str) -> str:
-        """A dose and a person in a run of letters ("howmuchshouldItake"), or ""."""
+    def squashed(self, text: str, context: str = "") -> str:
+        """A dose and a person in a run of letters ("howmuchshouldItake"), or "". The person may
+        be in `context` instead (the plain ask around an acrostic); the dose must be in `text`."""
         letters = re.sub(r"[^a-z]", "", text)
-        dose, person = self.squashed_dose.search(letters), self.squashed_person.search(letters)
+        dose = self.squashed_dose.search(letters)
+        person = self.squashed_person.search(letters) or self.squashed_person.search(re.sub(r"[^a-z]", "", context))
         return f"{dose.group(0)} … {person.group(0)}" if dose and person else ""
 
     def _personal(self, text: str, found: Found, framed: bool):
@@ -126,14 +128,9 @@ class Rules:
         looking_back = p["past_context"].search(text) and not (p["forward"].search(text) or dosey)
         # "my generic pills" names the pills: they are no amount asked for
         asked_for = self._asked_amount(found) if personal is found["my_dose"] else dosey
-        # a past use told, with only what is known asked ("I took it at uni. Do the articles say
-        # people like me are more vulnerable?"): no dose for that person is asked
-        sized = any(not RISK.match(text, m.end()) for m in c["size"].finditer(text))  # not "a higher risk"
-        told_past = found["use"] and PAST.search(found["use"].group(0)) and info() and not (
-            asked_for or found["judge"] or found["intent"] or sized or found["timing"] or found["choice"])
-        if personal and not looking_back and not told_past and (asked_for or found["judge"] or found["use"]
-                                                                or found["intent"] or found["size"]) and not (
-                found["checking"] and no_dose_ask()):
+        if personal and not looking_back and (asked_for or found["judge"] or found["use"]
+                                              or found["intent"] or found["size"]) and not (
+                (found["checking"] and no_dose_ask()) or self._told_past(text, found, asked_for, info)):
             yield "personal_dose", personal.group(0)
         if m := self._personal_dose(text):
             yield "personal_dose", m.group(0)
@@ -165,6 +162,14 @@ class Rules:
         if found["occasion"] and (dosey or judged or found["intent"] or person_use) and not (
                 framed or WHY.match(text) or harmless()):
             yield "occasion", found["occasion"].group(0)
+
+    def _told_past(self, text: str, found: Found, asked_for, info) -> bool:
+        """A past use told, with only what is known asked ("I took it at uni. Do the articles say
+        people like me are more vulnerable?"): no dose for that person is asked. A size word
+        before a risk, a chance or a mood ("a higher risk") is no dose's size."""
+        sized = any(not RISK.match(text, m.end()) for m in self.c["size"].finditer(text))
+        return bool(found["use"] and PAST.search(found["use"].group(0)) and info() and not (
+            asked_for or found["judge"] or found["intent"] or sized or found["timing"] or found["choice"]))
 
     def _asked_amount(self, found: Found) -> re.Match | None:
         """The amount, amount question or timing `found`, unless it is only a word for the
