@@ -59,8 +59,9 @@ PRIOR_FLOOR = 1.0
 VOCAB_MAX = 20_000  # document words, most frequent first, an unknown word is compared with
 QUOTE_CONTEXT = 3  # content words outside its quotes a question about a quoted phrase has at most
 # A quoted phrase (up to 80 characters): the quote marks open after a blank or a bracket and
-# close before one or a punctuation mark, so "MDMA's" and "users' brains" quote nothing.
-QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'](\S[^"“”‘’']{0,80}?)["”’'](?=$|[\s.,;:!?)\]])""")
+# close before one or a punctuation mark, so "MDMA's" and "users' brains" quote nothing; an
+# apostrophe between letters is inside it ('Sarah's Key').
+QUOTED = re.compile(r"""(?:^|(?<=[\s(\[]))["“‘'](\S(?:[^"“”‘’']|(?<=\w)['’](?=\w)){0,80}?)["”’'](?=$|[\s.,;:!?)\]])""")
 
 
 @dataclass

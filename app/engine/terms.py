@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from app.policy import drug_aliases
+from app.policy import canonical, drug_aliases
 
 WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9]+s")  # SSRIs, MAOIs
@@ -108,7 +108,12 @@ def expand_aliases(text: str) -> str:
     'Is MDMA bad for serotonin?'
     >>> expand_aliases("Is E. coli dangerous, and is vitamin E?"), expand_aliases("Is E bad for you?")
     ('Is E. coli dangerous, and is vitamin E?', 'Is MDMA bad for you?')
+    >>> expand_aliases("Any nickname ideas for a girl named Molly?")
+    'Any nickname ideas for a girl named Molly?'
     """
+    if _everyday_only(text):
+        return normalize(text)
+
     def swap(m: re.Match) -> str:
         word = m.group(0)
         canon = DRUG_ALIASES.get(word.casefold())
@@ -121,6 +126,20 @@ def expand_aliases(text: str) -> str:
             return word
         return canon.upper()
     return WORD.sub(swap, normalize(text))
+
+
+def _everyday_only(text: str) -> bool:
+    """Does `text` name the drug only in words the policy reads in an everyday sense (a girl
+    named Molly, religious ecstasy, XTC the band: `names` and `everyday` in `lexicon.toml`)?
+    A question that also names the drug as the drug has every one of its drug words read as
+    the drug: the two senses are not told apart word by word.
+
+    >>> _everyday_only("What did the mystics mean by religious ecstasy?"), _everyday_only("Is ecstasy addictive?")
+    (True, False)
+    """
+    if not any(w.casefold() in DRUG_ALIASES for w in WORD.findall(text)):
+        return False
+    return not any(w in DRUG_ALIASES for w in WORD.findall(canonical(text)))
 
 
 @lru_cache(maxsize=100_000)

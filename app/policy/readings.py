@@ -63,6 +63,9 @@ URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 BASE32 = re.compile(r"[A-Z2-7]{16,}={0,6}")
 HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
+# Base85 (Python's and git's alphabet) and Ascii85 (Adobe's, "<~...~>" optional): long runs with no blank.
+BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
+ASCII85 = re.compile(r"(?:<~)?[!-u]{20,}(?:~>)?")
 OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": character codes in octal
 DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
 # ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
@@ -151,6 +154,10 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
             shifted = max((lower.translate(table) for table in (*SHIFTS, ATBASH)), key=lambda t: _wordiness(t, common))
             if _wordiness(shifted, common) > 0.4:
                 hidden.append(canonical(shifted, lexicon=lexicon))
+    if RAIL_FENCE.search(text):  # a rail fence named: every rail count from 2, the wordiest reading
+        for part in dict.fromkeys(p.strip() for p in SEGMENT.split(text)[1:MAX_SEGMENTS] or [text]):
+            best = max((_unrail(part, n) for n in range(2, MAX_RAILS + 1)), key=lambda t: _wordiness(t.lower(), common))
+            hidden.append(canonical(best, lexicon=lexicon))
     tables = _tables(lexicon)
     if sum(ch in tables.flipped for ch in text) >= 3:  # upside down: "ʍoɥ" is "how"
         found.append(canonical(text[::-1].translate(tables.upside_down), lexicon=lexicon))
@@ -184,6 +191,9 @@ MAX_SEGMENTS = 8
 # An acrostic asked to be read: "the first letter of each word", "the initial letters of every line".
 ACROSTIC = re.compile(r"(?i)\b(?:first|initial|starting|opening)\s+letters?\s+of\s+"
                       r"(?:each|every|all\s+the)\s+(?:word|line|sentence)s?\b")
+# A rail fence cipher named with the text: "rail fence, 3 rails", "railfence".
+RAIL_FENCE = re.compile(r"(?i)\brail[- ]?fence")
+MAX_RAILS = 8
 # A Vigenère key given with the text: "key = ROLL", "keyword: lemon", "the key is sun".
 VIGENERE_KEY = re.compile(r"(?i)\bkey(?:word)?(?:\s*[:=]\s*|\s+is\s+|\s+)[\"'“‘«]?([a-z]{2,16})\b[\"'”’»]?")
 
@@ -202,6 +212,20 @@ def _vigenere(text: str, key: str) -> str:
             i += 1
         else:
             out.append(ch)
+    return "".join(out)
+
+
+def _unrail(text: str, rails: int) -> str:
+    """`text` read back from a rail fence of `rails` rails (written in a zigzag, read rail by rail).
+
+    >>> _unrail("hoeollwrd l", 3)
+    'hello world'
+    """
+    cycle = 2 * rails - 2
+    order = sorted(range(len(text)), key=lambda i: (min(i % cycle, cycle - i % cycle), i))
+    out = [""] * len(text)
+    for ch, i in zip(text, order):
+        out[i] = ch
     return "".join(out)
 
 
@@ -373,7 +397,7 @@ def _base64_words(text: str) -> str:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, base32, hex, binary, octal or decimal character codes, Morse or the
+    """Text hidden in base64, base32, Base85, Ascii85, hex, binary, octal or decimal character codes, Morse or the
     NATO alphabet inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
@@ -397,6 +421,15 @@ def _decoded(text: str) -> list[str]:
                 out.append(decoded)
         except (ValueError, UnicodeDecodeError):
             pass
+    for pattern, decode in ((BASE85, base64.b85decode), (ASCII85, base64.a85decode)):
+        for run in pattern.findall(text):
+            try:
+                decoded = decode(run, adobe=True) if run.startswith("<~") else decode(run)
+                decoded = decoded.decode("ascii")
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if decoded.isprintable() and sum(ch.isalpha() or ch == " " for ch in decoded) >= 0.8 * len(decoded):
+                out.append(decoded)
     for run in HEX.findall(text):
         try:
             out.append(bytes.fromhex(re.sub(r"\s", "", run)).decode())

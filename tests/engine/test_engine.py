@@ -266,6 +266,7 @@ def test_a_quoted_phrase_the_passages_hold_in_other_inflections_is_found(ask):
 def test_quoted_phrases_are_read_as_terms_and_apostrophes_quote_nothing():
     assert quoted("What does 'high on life' mean, and \u201cecstatic\u201d?") == [["high", "life"], ["ecstat"]]
     assert quoted("MDMA's effect on users' brains") == []
+    assert quoted("What is the film 'Sarah's Key' about?") == [["sarah", "key"]]  # an apostrophe inside
     # quoted in passing, in a question with more words of its own: not its subject
     assert quoted("We saw it at the festival last year; is 'coming up' described in the studies?") == []
 
