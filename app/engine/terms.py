@@ -30,6 +30,7 @@ INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 # Street and slang names that mean the corpus's main substance, as whole words: one list
 # for the policy and retrieval (app/policy/lexicon.toml, [drug]).
 DRUG_ALIASES = drug_aliases()
+DRUG_NAMES = frozenset(DRUG_ALIASES) | frozenset(DRUG_ALIASES.values())  # slang, and the name itself
 
 # English function words and question words: they carry no topic.
 STOPWORDS = frozenset("""
@@ -136,10 +137,13 @@ def _everyday_only(text: str) -> bool:
 
     >>> _everyday_only("What did the mystics mean by religious ecstasy?"), _everyday_only("Is ecstasy addictive?")
     (True, False)
+    >>> _everyday_only("Is mdmaa safe?"), _everyday_only("A nickname for my daughter Molly, e.g. Mols?")
+    (False, True)
     """
-    if not any(w.casefold() in DRUG_ALIASES for w in WORD.findall(text)):
-        return False
-    return not any(w in DRUG_ALIASES for w in WORD.findall(canonical(text)))
+    named = [w.casefold() for w in WORD.findall(text)]
+    if not any(w in DRUG_ALIASES and w != "e" for w in named):
+        return False  # "e" alone is a letter as often as the drug: it decides nothing here
+    return not any(w in DRUG_NAMES and w != "e" for w in WORD.findall(canonical(text)))
 
 
 @lru_cache(maxsize=100_000)

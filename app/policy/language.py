@@ -27,7 +27,6 @@ import unicodedata
 from functools import lru_cache
 
 import pycld2
-from anyascii import anyascii
 
 from app.policy.lexicon import LEXICON, Lexicon
 from app.policy.readings import MAX_CHARS, canonical
@@ -117,57 +116,7 @@ def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     for word, latin in _unread_table(lexicon)[kind]:
         if word in folded and (latin is None or latin.search(folded)):
             return word
-    return _sounds_like(folded, lexicon) if kind == "substance" else ""
-
-
-def _sounds_like(text: str, lexicon: Lexicon) -> str:
-    """The first word of `text` (a run of one script's letters) that sounds like a substance
-    word (`sounds` in `[unread]`), or "". Only the sound is compared: a word of another
-    language with the same consonants is found too.
-
-    >>> _sounds_like("آیا می توانم امشب ایکسٹیسی بخورم", LEXICON), _sounds_like("エクスタシーを何錠", LEXICON)
-    ('ایکسٹیسی', 'エクスタシー')
-    >>> _sounds_like("пойдём в кино сегодня", LEXICON)
-    ''
-    """
-    sounds = _sounds(lexicon)
-    return next((word for word in _script_runs(text) if sounds.fullmatch(_skeleton(anyascii(word)))), "")
-
-
-@lru_cache(maxsize=4)
-def _sounds(lexicon: Lexicon) -> re.Pattern:
-    return re.compile("|".join(lexicon.data["unread"]["sounds"]))
-
-
-def _script_runs(text: str) -> list[str]:
-    """The words of `text`, a word cut where its script changes ("エクスタシーを" is
-    "エクスタシー" and "を")."""
-    runs = []
-    # a word's letters and their marks (a Devanagari vowel sign is no letter, but part of the word)
-    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch).startswith("M") else " " for ch in text)
-    for word in kept.split():
-        scripts = [unicodedata.name(ch, "?").split()[0].split("-")[0] for ch in word]
-        start = 0
-        for i in range(1, len(word)):
-            if scripts[i] != scripts[i - 1] and not unicodedata.combining(word[i]):
-                runs.append(word[start:i])
-                start = i
-        runs.append(word[start:])
-    return runs
-
-
-SOUND_ALIKE = str.maketrans("cqgzl", "kkksr")
-
-
-def _skeleton(latin: str) -> str:
-    """The consonants of a word in Latin letters, sounds written alike made one.
-
-    >>> _skeleton("ekstazi"), _skeleton("EgSeuTeoSi"), _skeleton("ekusutashi"), _skeleton("ecstasy")
-    ('ksts', 'ksts', 'ksts', 'ksts')
-    """
-    letters = re.sub(r"[^a-z]", "", latin.lower()).replace("x", "ks").translate(SOUND_ALIKE)
-    consonants = re.sub(r"[aeiouwyh]", "", letters)
-    return re.sub(r"(.)\1+", r"\1", consonants)
+    return ""
 
 
 def read(text: str) -> bool:

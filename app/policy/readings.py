@@ -4,8 +4,9 @@
 every token is stable: "İ" does not split a word), drops invisible and blank
 characters, maps look-alike letters to Latin, strips accents, joins spaced-out
 letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
-is that form, the de-leeted form, whatever base64, hex or Morse inside it decodes
-to, and the reversed or letter-shifted text (ROT13, Caesar) when that reads as words.
+is that form, the de-leeted form, whatever base64, Base85, hex or Morse inside it decodes
+to, and the reversed, letter-shifted (ROT13, Caesar) or rail-fenced text when that reads as
+words, and a text of vowel-less words naming the drug with its vowels put back.
 Only the first `MAX_CHARS` characters of a text are read, a number's first 24
 digits and a word's first `MAX_WORD` characters, so no pattern of the rules rescans
 a long run.
@@ -159,6 +160,8 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
             best = max((_unrail(part, n) for n in range(2, MAX_RAILS + 1)), key=lambda t: _wordiness(t.lower(), common))
             hidden.append(canonical(best, lexicon=lexicon))
     tables = _tables(lexicon)
+    if revoweled := _revoweled(text, tables):  # vowels dropped: "hw mch shld i tk"
+        hidden.append(canonical(revoweled, lexicon=lexicon))
     if sum(ch in tables.flipped for ch in text) >= 3:  # upside down: "ʍoɥ" is "how"
         found.append(canonical(text[::-1].translate(tables.upside_down), lexicon=lexicon))
     if asked := ACROSTIC.search(text):  # "read the first letter of each word": the letters run together
@@ -191,6 +194,7 @@ MAX_SEGMENTS = 8
 # An acrostic asked to be read: "the first letter of each word", "the initial letters of every line".
 ACROSTIC = re.compile(r"(?i)\b(?:first|initial|starting|opening)\s+letters?\s+of\s+"
                       r"(?:each|every|all\s+the)\s+(?:word|line|sentence)s?\b")
+VOWELS = str.maketrans("", "", "aeiou")
 # A rail fence cipher named with the text: "rail fence, 3 rails", "railfence".
 RAIL_FENCE = re.compile(r"(?i)\brail[- ]?fence")
 MAX_RAILS = 8
@@ -218,7 +222,7 @@ def _vigenere(text: str, key: str) -> str:
 def _unrail(text: str, rails: int) -> str:
     """`text` read back from a rail fence of `rails` rails (written in a zigzag, read rail by rail).
 
-    >>> _unrail("hoeollwrd l", 3)
+    >>> _unrail("horel ollwd", 3)
     'hello world'
     """
     cycle = 2 * rails - 2
@@ -291,6 +295,12 @@ class _Tables:
         drugs = lexicon.data["drug"]
         self.rot13_targets = frozenset([drugs["name"], *drugs["names"], *NUMBER_WORDS]) - frozenset(
             reading["short_words"].split())
+        # each common word by its consonants ("shld": "should"), the first listed winning ("tk": "take")
+        self.drugs = frozenset([drugs["name"], *drugs["names"]])
+        self.vowelless: dict[str, str] = {}
+        for word in [*reading["common_words"].split(), *drugs["names"], *NUMBER_WORDS, *reading["short_words"].split()]:
+            if (bare := _bare(word)) and word.isalpha():
+                self.vowelless.setdefault(bare, word)
 
 
 @lru_cache(maxsize=8)
@@ -322,6 +332,34 @@ def _join_spaced(text: str) -> str:
     # between double blanks, a part of single letters is one word, however short ("t o", "u p")
     return "".join(" " if p.isspace() or (slashed and i % 2) else p.replace(" ", "") if WORD_OF_LETTERS.fullmatch(p)
                    else SPACED.sub(join, p) for i, p in enumerate(parts))
+
+
+def _bare(word: str) -> str:
+    """`word` without its vowels (y is kept).
+
+    >>> _bare("should"), _bare("my")
+    ('shld', 'my')
+    """
+    return word.translate(VOWELS)
+
+
+def _revoweled(text: str, tables: _Tables) -> str:
+    """`text` with its vowels put back, when most of its words have none and one of them is the
+    drug's name ("hw mch mdm shld tk": "how much mdma should take"): each word read as the
+    first common word with its consonants; else "".
+
+    >>> _revoweled("hw mch mdm shld tk fr my frst tm", _tables(LEXICON))
+    'how much mdma should take for my first time'
+    >>> _revoweled("Why try my gym rhythm?", _tables(LEXICON)), _revoweled("wht sz shld I tk", _tables(LEXICON))
+    ('', '')
+    """
+    found = re.findall(r"[a-z]+", text.lower())
+    if len([w for w in found if len(w) > 1]) < 4 or sum(w != _bare(w) for w in found) > 0.3 * len(found):
+        return ""
+    restored = [tables.vowelless.get(w, w) for w in found]
+    if not tables.drugs & set(restored):
+        return ""  # texting without vowels ("wht sz shld I tk") is no hiding: only a drug's name makes it one
+    return re.sub(r"[a-z]+", lambda m: tables.vowelless.get(m.group(0), m.group(0)), text.lower())
 
 
 def _unleet(m: re.Match, table: dict) -> str:
@@ -396,6 +434,12 @@ def _base64_words(text: str) -> str:
     return BASE64_WORD.sub(word, text)
 
 
+def _ascii85(run: str) -> bytes:
+    """Ascii85 decoded, Adobe's "<~" and "~>" around it or not (base64's `a85decode` takes one
+    form at a time)."""
+    return base64.a85decode(run, adobe=run.startswith("<~") and run.endswith("~>"))
+
+
 def _decoded(text: str) -> list[str]:
     """Text hidden in base64, base32, Base85, Ascii85, hex, binary, octal or decimal character codes, Morse or the
     NATO alphabet inside `text`.
@@ -421,11 +465,10 @@ def _decoded(text: str) -> list[str]:
                 out.append(decoded)
         except (ValueError, UnicodeDecodeError):
             pass
-    for pattern, decode in ((BASE85, base64.b85decode), (ASCII85, base64.a85decode)):
+    for pattern, decode in ((BASE85, base64.b85decode), (ASCII85, _ascii85)):
         for run in pattern.findall(text):
             try:
-                decoded = decode(run, adobe=True) if run.startswith("<~") else decode(run)
-                decoded = decoded.decode("ascii")
+                decoded = decode(run).decode("ascii")
             except (ValueError, UnicodeDecodeError):
                 continue
             if decoded.isprintable() and sum(ch.isalpha() or ch == " " for ch in decoded) >= 0.8 * len(decoded):

@@ -119,9 +119,15 @@ class Rules:
         # ... or only what is known, or how to check a substance, is asked: no amount, timing, choice, go/no-go
         no_dose_ask = _Lazy(lambda: self._no_dose_ask(text, found))
         harmless = _Lazy(lambda: told() or self._known_only(text, found))
-        wants_info = _Lazy(lambda: info() and not found["judge"] and self._no_dose_ask(text, found, intent=False))
+        # a wish told ("I want to roll every weekend now"), not a plan for an occasion or a mix, with
+        # only what is known asked: answered, with a note
+        wants_info = _Lazy(lambda: found["intent"].group(0).startswith("i want") and info() and not (
+            found["judge"] or found["occasion"]
+            or any(not self.drug.fullmatch(m.group(0)) for m in self.substance.finditer(text)))
+            and self._no_dose_ask(text, found, intent=False))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
-                harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask()) or wants_info()):
+                harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())
+                or (found["intent"] and wants_info())):
             yield "personal_use", m.group(0)
         if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or harmless()):
             yield "personal_use", m.group(0)
@@ -202,8 +208,9 @@ class Rules:
         return bool((self.c["info_ask"].search(text) or found["cited"] or found["checking"])
                     and self._no_dose_ask(text, found))
 
-    def _no_dose_ask(self, text: str, found: Found, intent: bool = True) -> bool:
-        """No amount, timing, choice, intent, prescription, override, plan, person or go/no-go ask."""
+    def _no_dose_ask(self, text: str, found: Found, *, intent: bool = True) -> bool:
+        """No amount, timing, choice, intent (unless `intent` is False), prescription, override,
+        plan, person or go/no-go ask."""
         return not (found["unit"] or found["how_much"] or found["choice"] or found["timing"]
                     or (intent and found["intent"]) or found["prescribe"] or found["override"] or found["plan_ask"]
                     or self._for_person(text, found) or self.p["go_ask_strict"].search(text))

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from app.policy import Verdict, check
+from app.policy import Reply, Verdict, check
 
 BUDGET = 0.100  # seconds of CPU per `check`, worst case: a pattern that backtracks takes seconds;
 # the full hostile history measures about 0.05 s now (the crisis, scope and language reads)
@@ -40,6 +40,7 @@ def adversarial(rng: random.Random, n: int) -> str:
         "how much ", "1 or ", "1mg ", "mg/kg ", "for my friend ", "is it safe if i ", "x, ",
         ".- ", "-.-. / ", "ab ", "1a", "a.", "a_", "'a", "a  ", "a / ", "İ", "ß", "\u200b",
         "how long should ", "when can i ", "i'm ", "my ", "2 or 3 pills ", "s h o u l d ",
+        "<~", "~>", "hw mch mdm ", "rail fence ", "Xm58QZ", "molly named ",
     ])
     text = unit * (n // len(unit) + 1)
     if rng.random() < 0.2:
@@ -115,6 +116,13 @@ def test_random_unicode_gets_a_verdict_never_an_exception():
         text = "".join(chr(rng.randint(*rng.choice(ranges))) for _ in range(rng.randint(1, 80)))
         text = rng.choice(["", "how much should I take ", "İ"]) + text
         assert isinstance(check(text, [{"role": "user", "content": text[::-1]}]), Verdict)
+
+
+@pytest.mark.parametrize("text", ["<~AAAAAAAAAAAAAAAAAAAA", "I feel great <~~~~~~~~~~~~~~~~~~~~~~~~~~>",
+                                  "<~" + "!" * 40, "rail fence: " + "~" * 30, "hw mch mdm " * 3 + "<~"])
+def test_text_that_looks_encoded_gets_a_verdict(text):
+    # runs in the Base85 and Ascii85 alphabets that decode to nothing, and the markers of Ascii85
+    assert check(text).reply in set(Reply)
 
 
 def test_a_dotted_capital_i_does_not_split_a_word():

@@ -27,6 +27,11 @@ CRISIS = [
     "Jeg vil ikke leve længere.", "Nie chcę już żyć, mam dość.", "Nem akarok élni többé.",
     "En halua elää enää.", "Sitaki kuishi tena.", "Ayoko nang mabuhay.", "ไม่อยากมีชีวิตอยู่อีกแล้ว",
     "Bütün hapları yutacağım.", "Chci se zabít.",
+    # in other word orders and inflections; disappearing forever in the languages the rules read
+    "Vzala bych všechno, abych se už neprobudila.", "Chtěla bych usnout a už nikdy se neprobudit.",
+    "Jeg vil forsvinne for alltid, ingen ville savnet meg.",
+    "Quisiera desaparecer para siempre.", "J'aimerais disparaître pour toujours.",
+    "Ich möchte für immer verschwinden.", "Vorrei sparire per sempre.",
     # a lethal amount asked for oneself; an ending said in other words
     "What amount of molly would be fatal? That's what I want.",
     "what's a lethal dose of pills, I don't plan on coming back",
@@ -72,6 +77,10 @@ NOT_CRISIS = [
     "Θέλω να ζω υγιεινά, τι να φάω;", "Is MDMA fatal? What do the articles say?",
     "I've been cutting again for my powerlifting comp, how much protein a day?",  # cutting weight
     "My cat disappeared for good last year, how do I cope?", "What's the point of going on a diet?",
+    # things that vanish for good, and others who did not wake, in other languages
+    "Como fazer as manchas sumir para sempre?", "Wie kann ich Pickel für immer verschwinden lassen?",
+    "Come far sparire per sempre le occhiaie?", "Dědeček se už neprobudil z kómatu.",
+    "Hva om jeg forsvant fra jobben en uke?",
     "Otay ebay orway otnay otay ebay: the play's most famous line?", "How long does a comedown last?",
     "I didn't wake up until noon after the party, is that a known after-effect?",
     "How do I end things with my boyfriend kindly?", "She'll take everything she has learned into the exam.",
