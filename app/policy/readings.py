@@ -356,10 +356,9 @@ def _revoweled(text: str, tables: _Tables) -> str:
     found = re.findall(r"[a-z]+", text.lower())
     if len([w for w in found if len(w) > 1]) < 4 or sum(w != _bare(w) for w in found) > 0.3 * len(found):
         return ""
-    restored = [tables.vowelless.get(w, w) for w in found]
-    if not tables.drugs & set(restored):
-        return ""  # texting without vowels ("wht sz shld I tk") is no hiding: only a drug's name makes it one
-    return re.sub(r"[a-z]+", lambda m: tables.vowelless.get(m.group(0), m.group(0)), text.lower())
+    revoweled = re.sub(r"[a-z]+", lambda m: tables.vowelless.get(m.group(0), m.group(0)), text.lower())
+    # texting without vowels ("wht sz shld I tk") is no hiding: only a drug's name makes it one
+    return revoweled if tables.drugs & set(re.findall(r"[a-z]+", revoweled)) else ""
 
 
 def _unleet(m: re.Match, table: dict) -> str:
