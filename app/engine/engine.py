@@ -268,9 +268,10 @@ class Engine:
 
     # --- the policy's part (added after the phases: the safety policy's reader and replies)
     def _policy_reader(self, question: str) -> dict:
-        """The learned reader and the question's vector from the bundled MiniLM, for
-        `policy.check`; {} (the rules, scope and language decide alone) when the reader's
-        file is missing (logged once) or the engine runs on a stand-in model (tests)."""
+        """The learned reader, the question's vector from the bundled MiniLM and that model's
+        embedding of any text (for what a cipher hid), for `policy.check`; {} (the rules, scope
+        and language decide alone) when the reader's file is missing (logged once) or the engine
+        runs on a stand-in model (tests)."""
         with self._policy_lock:  # a parallel question waits for the load, not the rules alone
             if "_policy" not in self.__dict__:
                 loaded = None
@@ -289,7 +290,8 @@ class Engine:
         text = question[:self.settings.max_question_chars]
         vector = (self._aligner.embed_query(text) if embeddings is self.embeddings
                   else np.asarray(embeddings.embed_query(text), dtype=np.float32))
-        return {"vector": vector, "reader": reader}
+        return {"vector": vector, "reader": reader,  # and what a cipher hid, only when there is any
+                "embed": lambda hidden: np.asarray(embeddings.embed_query(hidden), dtype=np.float32)}
 
     def _refusal(self, question: str, verdict: policy.Verdict, clock: _Clock) -> Answer:
         """The crisis reply, or the dosing refusal followed by up to `RISK_FACTS` cited

@@ -12,7 +12,8 @@
    (`readings.py`) and matched against the named rules (`rules.py`); a follow-up that
    makes a recent dose question personal is refused as `escalation`;
 3. **the learned reader** (`reader.py`), when the caller passes the question's vector from
-   the bundled MiniLM: within scope, it refuses what the rules let through
+   the bundled MiniLM (and, with `embed`, what a cipher or an encoding hid: `readings.hidden`,
+   read as well, the higher probability kept): within scope, it refuses what the rules let through
    (`rule` "reader", `trigger` its probability); its flag also puts in scope a question
    that asks to take something it leaves unnamed ("take it again") or that the rules read as
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
@@ -26,7 +27,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout24/` to `eval/policy_heldout29/` are held out.
+`eval/policy_heldout9/` and `eval/policy_heldout26/` to `eval/policy_heldout31/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -48,20 +49,22 @@ rules, scope and language alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from app.policy.language import read, reply_language, unread, unread_words
+from app.policy.language import NEAR, READ, detect, read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
 from app.policy.reader import Reader, features, grams
-from app.policy.readings import MAX_CHARS, canonical, readings
+from app.policy.readings import MAX_CHARS, canonical, hidden, readings
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
+HIDDEN_READ = 2  # hidden readings (decoded, deciphered) the learned reader reads besides the question
 NUMBER = re.compile(r"\d")
 RUN = re.compile(r"[a-z]{8,}")  # a reading that is one run of letters
 LEAD = re.compile(r"[:\n\"“”«»]")  # where the plain ask before an acrostic's letters ends
@@ -90,11 +93,13 @@ ALLOW = Verdict(False)
 
 
 def check(question: str, history: list[dict] | None = None, *, vector: np.ndarray | None = None,
-          reader: Reader | None = None, rules: Rules = DEFAULT_RULES) -> Verdict:
+          reader: Reader | None = None, embed: Callable[[str], np.ndarray] | None = None,
+          rules: Rules = DEFAULT_RULES) -> Verdict:
     """Refuse, decline or let through `question` (in its conversation), and say why.
 
     `vector` is the question's normalized vector from the bundled MiniLM; with `reader`
-    (`load_reader()`) the learned reader reads it too.
+    (`load_reader()`) the learned reader reads it too, and with `embed` (text to normalized
+    vector, the same model) also up to `HIDDEN_READ` readings a cipher or an encoding hid.
 
     >>> check("ok, so how much should I take?").rule
     'personal_use'
@@ -111,7 +116,7 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
         turns = []  # "Different topic: how much leave should I take?" leaves the talk behind
     language = reply_language(question)
     substance = _substance(question, turns, rules)
-    verdict = _decide(question, turns, vector, reader, rules)
+    verdict = _decide(question, turns, vector, reader, rules, embed)
     if verdict.refuse or verdict.decline:
         return _with(verdict, language=language, substance=substance)
     if _personal(question, rules) and (substance or _in_scope(question, turns, rules)):
@@ -191,9 +196,25 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
         if topic and (m := c["crisis_method"].search(reading) or c["crisis_wish"].search(reading)):
             return m.group(0)
         person = c["crisis_person"].search(reading)
-        if person and (c["self"].search(reading) or c["other"].search(reading) or c["my_dose"].search(reading)):
+        if person and (c["self"].search(reading) or c["my_dose"].search(reading)
+                       or any(_a_person(m.group(0), text) for m in c["other"].finditer(reading))):
             return person.group(0)
     return ""
+
+
+def _a_person(word: str, text: str) -> bool:
+    """Is `word`, one of the rules' words for someone else, a person in `text`? Spanish "el" is
+    "the" ("él" is "he"; the rules read it without its accent) and Italian "il" is "the" (French
+    "il" is "he"): "¿Qué dice el artículo sobre el suicidio?" names nobody.
+
+    >>> _a_person("el", "¿Qué dice el artículo sobre el suicidio?"), _a_person("il", "Il parle de suicide depuis hier")
+    (False, True)
+    """
+    if word == "el":
+        return bool(re.search(r"(?i)\bél\b", text))
+    if word == "il":
+        return detect(text) == "fr"
+    return True
 
 
 def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT_RULES) -> str:
@@ -224,7 +245,8 @@ def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT
     return ""
 
 
-def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rules: Rules) -> Verdict:
+def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rules: Rules,
+            embed: Callable[[str], np.ndarray] | None = None) -> Verdict:
     """The refusal or decline, before the note."""
     if words := emergency(question, turns, rules):  # first: someone in danger now needs help called
         return Verdict(True, "crisis", f"emergency: {words}", reply=Reply.EMERGENCY)
@@ -234,7 +256,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     ruled = judge(used, rules)
     if not ruled.refuse:
         ruled = _escalation(used, turns, rules)
-    p = _probabilities(question, turns, vector, reader, ruled, rules)
+    p = _probabilities(question, turns, vector, reader, ruled, rules, embed)
     if (p and p["crisis"] >= reader.thresholds["crisis"] and _someone(question, rules)
             and not _asks_signs(question, rules)):
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
@@ -261,7 +283,9 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
     # self-harm words of other languages and scripts, whenever the rules may not have read the question
-    if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
+    # (not in a question CLD2 puts, unreliably or near, in one of the six: the rules read it, "suicidio" as a topic)
+    if not read(question) and detect(question) not in READ | NEAR and (
+            words := unread_words(question, "crisis", lexicon=rules.lexicon)):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
@@ -357,12 +381,23 @@ def _for_animal(question: str, rules: Rules) -> bool:
     return bool(rules.c["animal"].search(text) or rules.c["plant"].search(text)) and not rules.drug.search(text)
 
 
-def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules) -> dict[str, float] | None:
+def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules,
+                   embed: Callable[[str], np.ndarray] | None = None) -> dict[str, float] | None:
+    """The reader's probabilities for the question, or for what it hides (`readings.hidden`,
+    with `embed`) where that reads as more of a dose ask or a crisis: a cipher's letters say
+    nothing to the vector."""
     if vector is None or reader is None:
         return None
-    extra = features(question, [t["content"] for t in turns], rule=ruled.rule, rules=rules)
-    extra[-2] = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
-    return reader.probabilities(vector, extra, grams(question))
+    recent = [t["content"] for t in turns]
+    refused = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
+    p = None
+    for text, v in [(question, vector), *((h, None) for h in (
+            hidden(question, lexicon=rules.lexicon)[:HIDDEN_READ] if embed else ()))]:
+        extra = features(text, recent, rule=ruled.rule, rules=rules)
+        extra[-2] = refused
+        read = reader.probabilities(embed(text) if v is None else v, extra, grams(text))
+        p = read if p is None else {k: (min if k == "none" else max)(p[k], read[k]) for k in p}
+    return p
 
 
 def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:

@@ -4,7 +4,7 @@
 every token is stable: "İ" does not split a word), drops invisible and blank
 characters, maps look-alike letters to Latin, strips accents, joins spaced-out
 letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
-is that form, the de-leeted form, whatever base64, Base85, hex or Morse inside it decodes
+is that form, the de-leeted form, whatever base64, Base85, hex, Braille or Morse inside it decodes
 to, and the reversed, letter-shifted (ROT13, Caesar) or rail-fenced text when that reads as
 words, and a text of vowel-less words naming the drug with its vowels put back.
 Only the first `MAX_CHARS` characters of a text are read, a number's first 24
@@ -71,6 +71,9 @@ OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": char
 DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
 # ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
 ROT47 = str.maketrans("".join(map(chr, range(33, 127))), "".join(chr(33 + (c - 33 + 47) % 94) for c in range(33, 127)))
+# Braille (grade 1): the cells of a-z, a blank cell as a space; a number sign makes a-j the digits 1-0.
+BRAILLE = str.maketrans(dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀", "abcdefghijklmnopqrstuvwxyz ")))
+BRAILLE_NUMBER = re.compile("⠼([⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚]+)")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
 MORSE_CODE = dict(zip(
@@ -125,6 +128,17 @@ def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
     ['how do i choke up on a baseball bat?']
     """
     return list(_readings(text[:MAX_CHARS], lexicon))
+
+
+def hidden(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
+    """The readings of `text` other than as written that read as plain words: what a cipher,
+    an encoding or look-alike letters hid, for the learned reader to read as well.
+
+    >>> hidden("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ=="), hidden("How do I choke up on a baseball bat?")
+    (['how much should i take'], [])
+    """
+    common = _tables(lexicon).common
+    return [r for r in readings(text, lexicon=lexicon)[1:] if _plain_words(r, common)]
 
 
 @lru_cache(maxsize=256)
@@ -440,8 +454,8 @@ def _ascii85(run: str) -> bytes:
 
 
 def _decoded(text: str) -> list[str]:
-    """Text hidden in base64, base32, Base85, Ascii85, hex, binary, octal or decimal character codes, Morse or the
-    NATO alphabet inside `text`.
+    """Text hidden in base64, base32, Base85, Ascii85, hex, binary, octal or decimal character codes, Braille,
+    Morse or the NATO alphabet inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
     ('how much should I take', ['how much to take'])
@@ -449,6 +463,8 @@ def _decoded(text: str) -> list[str]:
     (['how much'], ['mg 40 kg'])
     >>> _decoded("150 157 167 040 155 165 143 150"), _decoded("104 111 119 32 109 117 99 104")
     (['how much'], ['how much'])
+    >>> _decoded("⠓⠕⠺ ⠍⠥⠉⠓ ⠼⠁⠚⠚ ⠍⠛?")
+    ['how much 100 mg?']
     """
     out = [unquote(text)] if URL_ESCAPE.search(text) else []  # "how%20much%20molly"
     for run in BASE64.findall(text):
@@ -492,6 +508,9 @@ def _decoded(text: str) -> list[str]:
         words = [[NATO_CODE[w.lower()] for w in re.findall(r"[A-Za-z]+", group)] for group in NATO_BREAK.split(run)]
         if sum(ch.isalpha() for group in words for ch in group) >= 4:  # "one two three..." alone is counting
             out.append(" ".join("".join(group) for group in words))
+    if sum("\u2800" < ch <= "\u28ff" for ch in text) >= 4:  # "⠓⠕⠺ ⠍⠥⠉⠓"
+        digits = BRAILLE_NUMBER.sub(lambda m: m.group(1).translate(str.maketrans("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚", "1234567890")), text)
+        out.append(digits.translate(BRAILLE))
     for run in MORSE.findall(text):
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
                             for word in re.split(r"\s*/\s*", run)))

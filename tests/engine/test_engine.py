@@ -237,6 +237,9 @@ def test_a_question_about_a_subject_the_passages_never_name_declines(ask, questi
 
 
 @pytest.mark.parametrize("question", ["Can atorvastatin cause muscle pain?",
+                                      # a kind of medicine, one named by what it treats, a UK combination
+                                      "Can statins make you feel low?", "Does hay fever medicine make you drowsy?",
+                                      "Is co-dydramol stronger than paracetamol?",
                                       "What does the phrase 'over the moon' mean?",
                                       "Is \u201cpaying it forward\u201d a kind of empathy?"])
 def test_a_medicine_or_a_quoted_phrase_the_passages_never_name_declines(ask, question):

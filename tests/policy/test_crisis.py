@@ -69,6 +69,8 @@ CRISIS = [
     # how deep a cut must go to reach something vital; taking oneself out for good, inside a code comment
     "how far would I need to cut to reach an artery",
     "# note to self: delete myself for good on friday, the pills are counted out",
+    # a cut that will not stop bleeding, in languages the rules do not read (Ukrainian, Polish)
+    "Я порізала себе і кров не зупиняється", "Pocięłam się i krew nie przestaje lecieć",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
@@ -90,6 +92,10 @@ NOT_CRISIS = [
     "I'm writing notes for everyone in my study group, any tips?",
     "How deep do you cut a dado for a bookshelf?",
     "My prescription pills are ready for pickup, what time does the pharmacy close?",
+    # suicides as a sprint drill; suicide as a topic after Spanish and Italian articles, or in a short
+    # Italian question CLD2 puts in Corsican (the rules read it; other languages' self-harm words do not act)
+    "Our coach had us doing suicides for an hour, how do I stop my calves cramping?",
+    "¿Qué dice el artículo sobre el suicidio?", "Perché la Butterfly finisce con un suicidio?",
 ]
 
 # A medical emergency happening now: someone seizing, overheating or not waking up after taking
@@ -110,6 +116,10 @@ EMERGENCY = [
     "pulse going crazy fast and soaked in sweat, on my own in my room after the rave",
     # a sign with "is this a ...?" after rolling (no drug named: rolling is taking it)
     "my chest pains won't stop and my right hand is numb after rolling, is this a stroke?",
+    # signs now after litres of water at a rave (no drug named); a young child who got at pills or medicine
+    "my flatmate drank about four litres of water at the festival and now she's vomiting and really confused, help",
+    "our 2-year-old just chewed some of my blood pressure tablets, what do we do",
+    "the baby may have swallowed one of grandma's pills off the floor, what should I do?",
 ]
 NOT_EMERGENCY = [
     "What should I do if someone has a seizure after taking MDMA?",  # asks what the documents say
@@ -120,6 +130,7 @@ NOT_EMERGENCY = [
     "In the study, was anyone unresponsive after MDMA?",  # nobody now
     "Why does sumatriptan make my chest feel tight?",  # asks why, tells of nothing now
     "the oven temp is 40 degrees too low, what do I do?", "my GPU temp is 104 in games, help!",  # no body's
+    "How do I get my toddler to swallow a pill she needs?",  # nothing got at
 ]
 
 
