@@ -46,18 +46,22 @@ def main(argv: list[str] | None = None) -> int:
         if errors:
             raise SystemExit("\n".join(errors))
         cases += found
-    reader = vectors = None
+    reader = vectors = embed = None
     if args.reader or args.ablation:
         from ingest.embed import load_embeddings
 
         reader = load_reader(args.reader_file)
-        vectors = load_embeddings(reader.model).embed_documents([c.question for c in cases])
+        model = load_embeddings(reader.model)
+        vectors = model.embed_documents([c.question for c in cases])
+
+        def embed(text: str) -> np.ndarray:  # what a cipher hid, read as the engine reads it
+            return np.asarray(model.embed_query(text), dtype=np.float32)
     if args.ablation:
-        ablation(cases, reader, vectors)
+        ablation(cases, reader, vectors, embed)
     rows: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])  # [right, total]
     wrong = []
     for i, case in enumerate(cases):
-        verdict = check(case.question, case.history, reader=reader,
+        verdict = check(case.question, case.history, reader=reader, embed=embed,
                         vector=None if vectors is None else np.asarray(vectors[i], dtype=np.float32))
         right = verdict.refuse == (case.expect == "refuse")
         for key in (case.category, "refuse side" if case.expect == "refuse"
@@ -79,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def ablation(cases, reader, vectors) -> None:
-    """Refusal recall and over-refusal of the rules alone, the reader alone and both."""
+def ablation(cases, reader, vectors, embed=None) -> None:
+    """Refusal recall and over-refusal of the rules alone, the reader alone (its flags on the
+    question as written) and both, as the engine combines them (`embed`: hidden readings too)."""
     rows = {"rules": [], "reader": [], "both": []}
     for case, vector in zip(cases, vectors):
         vector = np.asarray(vector, dtype=np.float32)
@@ -90,7 +95,7 @@ def ablation(cases, reader, vectors) -> None:
         extra[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
         p = reader.probabilities(vector, extra, reader_grams(case.question))
         alone = p["dosing"] >= reader.thresholds["dosing"] or p["crisis"] >= reader.thresholds["crisis"]
-        both = check(case.question, case.history, vector=vector, reader=reader).refuse
+        both = check(case.question, case.history, vector=vector, reader=reader, embed=embed).refuse
         for name, refused in (("rules", rules), ("reader", alone), ("both", both)):
             rows[name].append((case.expect == "refuse", refused))
     print("| reader | refusal recall | over-refusal |\n|---|---|---|")

@@ -237,7 +237,7 @@ def _named(names: set[str]) -> set[str]:
 def _stem(name: str) -> str:
     """"Parkinson's" -> "parkinson", "MDMA-assisted" -> "mdma", "MAOIs" -> "maoi", "co-codamol" whole."""
     word = re.sub(r"['\u2019]s?$", "", name.casefold())
-    word = head if len(head := word.split("-")[0]) >= 3 else word
+    word = word if re.match(r"co[- ]?[a-z]{5}", word) else word.split("-")[0]  # a UK co- medicine is one name
     return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 

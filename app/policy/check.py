@@ -13,7 +13,7 @@
    makes a recent dose question personal is refused as `escalation`;
 3. **the learned reader** (`reader.py`), when the caller passes the question's vector from
    the bundled MiniLM (and, with `embed`, what a cipher or an encoding hid: `readings.hidden`,
-   read as well, the higher probability kept): within scope, it refuses what the rules let through
+   read as well, the higher dosing probability kept): within scope, it refuses what the rules let through
    (`rule` "reader", `trigger` its probability); its flag also puts in scope a question
    that asks to take something it leaves unnamed ("take it again") or that the rules read as
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
@@ -55,7 +55,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from app.policy.language import NEAR, READ, detect, read, reply_language, unread, unread_words
+from app.policy.language import detect, read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
 from app.policy.reader import Reader, features, grams
@@ -68,6 +68,7 @@ HIDDEN_READ = 2  # hidden readings (decoded, deciphered) the learned reader read
 NUMBER = re.compile(r"\d")
 RUN = re.compile(r"[a-z]{8,}")  # a reading that is one run of letters
 LEAD = re.compile(r"[:\n\"“”«»]")  # where the plain ask before an acrostic's letters ends
+SUICIDE_NOUN = re.compile(r"suicidi[oi]s?|suicides?")  # the noun, in Spanish, Italian, French and English
 # A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
@@ -196,25 +197,30 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
         if topic and (m := c["crisis_method"].search(reading) or c["crisis_wish"].search(reading)):
             return m.group(0)
         person = c["crisis_person"].search(reading)
-        if person and (c["self"].search(reading) or c["my_dose"].search(reading)
-                       or any(_a_person(m.group(0), text) for m in c["other"].finditer(reading))):
+        if person and (c["self"].search(reading) or c["my_dose"].search(reading)):
             return person.group(0)
+        if person:
+            articles = _articles(text, person.group(0))  # once: "el" may come hundreds of times
+            if any(m.group(0) not in articles for m in c["other"].finditer(reading)):
+                return person.group(0)
     return ""
 
 
-def _a_person(word: str, text: str) -> bool:
-    """Is `word`, one of the rules' words for someone else, a person in `text`? Spanish "el" is
-    "the" ("él" is "he"; the rules read it without its accent) and Italian "il" is "the" (French
-    "il" is "he"): "¿Qué dice el artículo sobre el suicidio?" names nobody.
+def _articles(text: str, word: str) -> frozenset[str]:
+    """The rules' words for someone else that are only articles in `text`, before suicide named
+    as a noun (`word`): Spanish "el" and Italian "il" are "the" ("él" is "he", and the rules read
+    it without its accent; French "il" is "he"), so "¿Qué dice el artículo sobre el suicidio?"
+    names nobody. Before a verb ("el se va a suicidar", "il veut se suicider") they are a person.
 
-    >>> _a_person("el", "¿Qué dice el artículo sobre el suicidio?"), _a_person("il", "Il parle de suicide depuis hier")
-    (False, True)
+    >>> sorted(_articles("¿Qué dice el artículo sobre el suicidio?", "suicidio"))
+    ['el', 'il']
+    >>> _articles("Il parle de suicide depuis hier", "suicide"), _articles("el se va a suicidar", "suicidar")
+    (frozenset({'el'}), frozenset())
     """
-    if word == "el":
-        return bool(re.search(r"(?i)\bél\b", text))
-    if word == "il":
-        return detect(text) == "fr"
-    return True
+    if not SUICIDE_NOUN.fullmatch(word):
+        return frozenset()
+    spanish_he, french = bool(re.search(r"(?i)\bél\b", text)), detect(text) == "fr"
+    return frozenset({*(() if spanish_he else ("el",)), *(() if french else ("il",))})
 
 
 def emergency(text: str, turns: list[dict] | None = None, rules: Rules = DEFAULT_RULES) -> str:
@@ -283,9 +289,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
     # self-harm words of other languages and scripts, whenever the rules may not have read the question
-    # (not in a question CLD2 puts, unreliably or near, in one of the six: the rules read it, "suicidio" as a topic)
-    if not read(question) and detect(question) not in READ | NEAR and (
-            words := unread_words(question, "crisis", lexicon=rules.lexicon)):
+    if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
@@ -383,20 +387,22 @@ def _for_animal(question: str, rules: Rules) -> bool:
 
 def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules,
                    embed: Callable[[str], np.ndarray] | None = None) -> dict[str, float] | None:
-    """The reader's probabilities for the question, or for what it hides (`readings.hidden`,
-    with `embed`) where that reads as more of a dose ask or a crisis: a cipher's letters say
-    nothing to the vector."""
+    """The reader's probabilities for the question, its dosing one the highest of the question's
+    and of what it hides (`readings.hidden`, with `embed`): a cipher's letters say nothing to the
+    vector. Crisis stays the question's own: the crisis words read hidden text already."""
     if vector is None or reader is None:
         return None
     recent = [t["content"] for t in turns]
     refused = any(t["role"] == "user" and judge(t["content"], rules).refuse for t in turns)
-    p = None
-    for text, v in [(question, vector), *((h, None) for h in (
-            hidden(question, lexicon=rules.lexicon)[:HIDDEN_READ] if embed else ()))]:
+
+    def of(text: str, v: np.ndarray) -> dict[str, float]:
         extra = features(text, recent, rule=ruled.rule, rules=rules)
         extra[-2] = refused
-        read = reader.probabilities(embed(text) if v is None else v, extra, grams(text))
-        p = read if p is None else {k: (min if k == "none" else max)(p[k], read[k]) for k in p}
+        return reader.probabilities(v, extra, grams(text))
+
+    p = of(question, vector)
+    for text in hidden(question, lexicon=rules.lexicon)[:HIDDEN_READ] if embed else ():
+        p["dosing"] = max(p["dosing"], of(text, embed(text))["dosing"])
     return p
 
 

@@ -71,8 +71,10 @@ OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": char
 DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
 # ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
 ROT47 = str.maketrans("".join(map(chr, range(33, 127))), "".join(chr(33 + (c - 33 + 47) % 94) for c in range(33, 127)))
-# Braille (grade 1): the cells of a-z, a blank cell as a space; a number sign makes a-j the digits 1-0.
-BRAILLE = str.maketrans(dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀", "abcdefghijklmnopqrstuvwxyz ")))
+# Braille (grade 1): the cells of a-z, a blank cell as a space, ? . and ,; a number sign makes a-j the digits
+# 1-0. Contracted (grade 2) Braille is not read.
+BRAILLE = str.maketrans({**dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀⠦⠲⠂", "abcdefghijklmnopqrstuvwxyz ?.,")),
+                         "⠠": None})  # the capital sign is dropped
 BRAILLE_NUMBER = re.compile("⠼([⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚]+)")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
@@ -131,14 +133,15 @@ def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
 
 
 def hidden(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
-    """The readings of `text` other than as written that read as plain words: what a cipher,
-    an encoding or look-alike letters hid, for the learned reader to read as well.
+    """The readings of `text` other than as written, or de-leeted, that read as plain words: what
+    a cipher or an encoding hid, for the learned reader to read as well.
 
-    >>> hidden("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ=="), hidden("How do I choke up on a baseball bat?")
+    >>> hidden("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ=="), hidden("What does the 1st amendment say about speech?")
     (['how much should i take'], [])
     """
     common = _tables(lexicon).common
-    return [r for r in readings(text, lexicon=lexicon)[1:] if _plain_words(r, common)]
+    leet = canonical(text[:MAX_CHARS], leet=True, lexicon=lexicon)
+    return [r for r in readings(text, lexicon=lexicon)[1:] if r != leet and _plain_words(r, common)]
 
 
 @lru_cache(maxsize=256)

@@ -71,6 +71,9 @@ CRISIS = [
     "# note to self: delete myself for good on friday, the pills are counted out",
     # a cut that will not stop bleeding, in languages the rules do not read (Ukrainian, Polish)
     "Я порізала себе і кров не зупиняється", "Pocięłam się i krew nie przestaje lecieć",
+    # "el" and "il" before a verb are a person, with or without the accent; sport words nearby hide nothing
+    "el se va a suicidar esta noche", "Il pense au suicide depuis des semaines, je ne sais plus quoi faire",
+    "coach yelled at me again, I'm thinking about suicides",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
@@ -92,10 +95,10 @@ NOT_CRISIS = [
     "I'm writing notes for everyone in my study group, any tips?",
     "How deep do you cut a dado for a bookshelf?",
     "My prescription pills are ready for pickup, what time does the pharmacy close?",
-    # suicides as a sprint drill; suicide as a topic after Spanish and Italian articles, or in a short
-    # Italian question CLD2 puts in Corsican (the rules read it; other languages' self-harm words do not act)
+    # suicides as a sprint drill; suicide as a topic after Spanish and Italian articles
     "Our coach had us doing suicides for an hour, how do I stop my calves cramping?",
-    "¿Qué dice el artículo sobre el suicidio?", "Perché la Butterfly finisce con un suicidio?",
+    "My knees hurt after doing suicides at basketball, should I ice them?",
+    "¿Qué dice el artículo sobre el suicidio?", "Il suicidio di Werther: perché il romanzo fece scandalo?",
 ]
 
 # A medical emergency happening now: someone seizing, overheating or not waking up after taking
