@@ -235,9 +235,14 @@ def _named(names: set[str]) -> set[str]:
 
 
 def _stem(name: str) -> str:
-    """"Parkinson's" -> "parkinson", "MDMA-assisted" -> "mdma", "MAOIs" -> "maoi", "co-codamol" whole."""
+    """"Parkinson's" -> "parkinson", "MDMA-assisted" -> "mdma", "MAOIs" -> "maoi", "co-codamol" whole.
+
+    >>> _stem("co-codamol"), _stem("community-acquired"), _stem("T-cells")
+    ('co-codamol', 'community', 't')
+    """
     word = re.sub(r"['\u2019]s?$", "", name.casefold())
-    word = word if re.match(r"co[- ]?[a-z]{5}", word) else word.split("-")[0]  # a UK co- medicine is one name
+    head = word.split("-")[0]
+    word = word if head == "co" else head  # a UK co- medicine is one name
     return word[:-1] if word.endswith("s") and len(word) > 4 else word
 
 

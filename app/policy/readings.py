@@ -76,6 +76,7 @@ ROT47 = str.maketrans("".join(map(chr, range(33, 127))), "".join(chr(33 + (c - 3
 BRAILLE = str.maketrans({**dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀⠦⠲⠂", "abcdefghijklmnopqrstuvwxyz ?.,")),
                          "⠠": None})  # the capital sign is dropped
 BRAILLE_NUMBER = re.compile("⠼([⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚]+)")
+BRAILLE_DIGITS = str.maketrans("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚", "1234567890")
 ASCII_CONTROLS = dict.fromkeys(ch for ch in [*range(32), 127] if chr(ch) not in "\n\t")
 MORSE = re.compile(r"[.\-]{1,6}(?:\s+(?:/\s+)?[.\-]{1,6}){5,}")
 MORSE_CODE = dict(zip(
@@ -512,7 +513,7 @@ def _decoded(text: str) -> list[str]:
         if sum(ch.isalpha() for group in words for ch in group) >= 4:  # "one two three..." alone is counting
             out.append(" ".join("".join(group) for group in words))
     if sum("\u2800" < ch <= "\u28ff" for ch in text) >= 4:  # "⠓⠕⠺ ⠍⠥⠉⠓"
-        digits = BRAILLE_NUMBER.sub(lambda m: m.group(1).translate(str.maketrans("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚", "1234567890")), text)
+        digits = BRAILLE_NUMBER.sub(lambda m: m.group(1).translate(BRAILLE_DIGITS), text)
         out.append(digits.translate(BRAILLE))
     for run in MORSE.findall(text):
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
