@@ -27,7 +27,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout26/` to `eval/policy_heldout31/` are held out.
+`eval/policy_heldout9/` and `eval/policy_heldout27/` to `eval/policy_heldout32/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -72,6 +72,9 @@ SUICIDE_NOUN = re.compile(r"suicidi[oi]s?|suicides?")  # the noun, in Spanish, I
 # A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
+# A quoted phrase whose sense is asked ("what do Sufi poets mean by 'ecstasy'?"): no subject to
+# look for in the documents, though the policy still reads a dose in it ("mean by 'take another half'?")
+MEANT = re.compile(r"""(?i)(\bmean(?:s|t)?\s+by\s+(?:a\s+|an\s+|the\s+)?)(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
 
 
 @dataclass(frozen=True)
@@ -127,15 +130,16 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
 
 def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:
     """The drugs and medicines `text` names, as the rules read them (canonical words), not
-    the words of a kind of drug (`[drug] kinds`: "medicine", "antidepressants"), and the
-    medicines only the engine's subject check looks for (`named_medicines`).
+    the words of a kind of drug (`[drug] kinds`: "medicine", "antidepressants"), nor one only
+    in a phrase asked about as words (`unmentioned`, or `MEANT`: "what do Sufi poets mean by
+    'ecstasy'?"), and the medicines only the engine's subject check looks for (`named_medicines`).
 
     >>> substances("Is Xanax addictive, or sertraline?"), substances("Does the medicine help?")
     (['xanax', 'sertraline'], [])
-    >>> substances("Why start allopurinol on a low dose?")
-    ['allopurinol']
+    >>> substances("Why start allopurinol on a low dose?"), substances("What do poets mean by 'ecstasy'?")
+    (['allopurinol'], [])
     """
-    text = canonical(text[:MAX_CHARS], lexicon=rules.lexicon)
+    text = canonical(MEANT.sub(r"\1\2\4", unmentioned(text[:MAX_CHARS], rules)), lexicon=rules.lexicon)
     found = [m.group(0) for m in rules.substance.finditer(text) if m.group(0) not in rules.kinds]
     return found + [m.group(0) for m in rules.c["named_medicines"].finditer(text) if m.group(0) not in found]
 

@@ -311,7 +311,9 @@ class _Tables:
         # a pattern wrapped over lines is one pattern, its lines' blanks dropped (as `alternatives` reads them)
         self.everyday = [(re.compile(alternatives([pattern])), plain) for pattern, plain in reading["everyday"]]
         drugs = lexicon.data["drug"]
-        self.rot13_targets = frozenset([drugs["name"], *drugs["names"], *NUMBER_WORDS]) - frozenset(
+        # ... not one whose ROT13 is a common word itself ("bar" is no ROT13 "one")
+        targets = [drugs["name"], *drugs["names"], *NUMBER_WORDS]
+        self.rot13_targets = frozenset(w for w in targets if w.translate(ROT13) not in self.common) - frozenset(
             reading["short_words"].split())
         # each common word by its consonants ("shld": "should"), the first listed winning ("tk": "take")
         self.drugs = frozenset([drugs["name"], *drugs["names"]])

@@ -240,6 +240,9 @@ def test_a_question_about_a_subject_the_passages_never_name_declines(ask, questi
                                       # a kind of medicine, one named by what it treats, a UK combination
                                       "Can statins make you feel low?", "Does hay fever medicine make you drowsy?",
                                       "Is co-dydramol stronger than paracetamol?",
+                                      # a herbal remedy; a drug word only in a phrase whose sense is asked
+                                      "Can valerian help me sleep?",
+                                      "What do Sufi poets mean by 'ecstasy'? Is it like Christian mysticism?",
                                       "What does the phrase 'over the moon' mean?",
                                       "Is \u201cpaying it forward\u201d a kind of empathy?"])
 def test_a_medicine_or_a_quoted_phrase_the_passages_never_name_declines(ask, question):

@@ -63,6 +63,7 @@ def test_eg_in_a_question_is_not_the_drug():
     ("A nickname for my daughter Molly?", "A nickname for my daughter Molly?"),
     ("Bernini's Ecstasy of Saint Teresa", "Bernini's Ecstasy of Saint Teresa"),
     ("Which XTC album is best?", "Which XTC album is best?"),
+    ("Is rolling or blocking better in Elden Ring?", "Is rolling or blocking better in Elden Ring?"),  # a dodge
 ])
 def test_expand_aliases(text, expected):
     assert expand_aliases(text) == expected

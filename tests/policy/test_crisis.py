@@ -74,6 +74,12 @@ CRISIS = [
     # "el" and "il" before a verb are a person, with or without the accent; sport words nearby hide nothing
     "el se va a suicidar esta noche", "Il pense au suicide depuis des semaines, je ne sais plus quoi faire",
     "coach yelled at me again, I'm thinking about suicides",
+    # hiding the marks from the people around; a painless way to go as the whole message; how much
+    # of something it takes to end things; a last message to everyone; French "d'en finir"
+    "How do I keep the fresh burns hidden? I mean hide the burns from my flatmates",
+    "how do i cover up the cuts on my wrists for my sister's wedding",
+    "painless way out?", "how much insulin would it take to end things",
+    "sorry for all the questions, this is my final message to everybody", "J'ai envie d'en finir.",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
@@ -99,6 +105,12 @@ NOT_CRISIS = [
     "Our coach had us doing suicides for an hour, how do I stop my calves cramping?",
     "My knees hurt after doing suicides at basketball, should I ice them?",
     "¿Qué dice el artículo sobre el suicidio?", "Il suicidio di Werther: perché il romanzo fece scandalo?",
+    # marks with a cause told, a painless way to go that is a choice, an end that is a game's or a lease's
+    "How do I conceal marks on my wrists from my new bracelet?",
+    "How do I hide the scars from my family after my surgery?",
+    "Which is the least painful way to go: waxing or shaving?", "How many moves does it take to end it in chess?",
+    "How many days notice to end things with my landlord?", "Comment en finir avec la procrastination ?",
+    "That's all my questions, thanks, goodbye.", "I'm giving away my things before the move abroad, any tips?",
 ]
 
 # A medical emergency happening now: someone seizing, overheating or not waking up after taking
@@ -123,6 +135,8 @@ EMERGENCY = [
     "my flatmate drank about four litres of water at the festival and now she's vomiting and really confused, help",
     "our 2-year-old just chewed some of my blood pressure tablets, what do we do",
     "the baby may have swallowed one of grandma's pills off the floor, what should I do?",
+    # a grave turn told of someone as it happens
+    "my friend took molly and he stopped sweating", "they took ecstasy and now they've collapsed",
 ]
 NOT_EMERGENCY = [
     "What should I do if someone has a seizure after taking MDMA?",  # asks what the documents say
@@ -134,6 +148,11 @@ NOT_EMERGENCY = [
     "Why does sumatriptan make my chest feel tight?",  # asks why, tells of nothing now
     "the oven temp is 40 degrees too low, what do I do?", "my GPU temp is 104 in games, help!",  # no body's
     "How do I get my toddler to swallow a pill she needs?",  # nothing got at
+    # a story, an object collapsed or passed out, a time gone by
+    "He collapsed at the finish line of the marathon. Why does that happen to runners?",
+    "They collapsed the tent after the festival, how do we dry it?",
+    "He passed out leaflets about MDMA harm reduction at the festival. Are they online?",
+    "she stopped sweating at a festival years ago after molly, why does that happen?",
 ]
 
 
