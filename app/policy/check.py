@@ -72,9 +72,11 @@ SUICIDE_NOUN = re.compile(r"suicidi[oi]s?|suicides?")  # the noun, in Spanish, I
 # A quoted phrase where a question about words names it: "what's a 'X'", "the idiom 'X'".
 MENTION = re.compile(r"""(?i)(\b(?:what(?:'s|\s+is|\s+does)\s+(?:a\s+|an\s+|the\s+)?|meaning\s+of\s+(?:a\s+|the\s+)?|"""
                      r"""(?:idiom|expression|phrase|saying)\s+))(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
-# A quoted phrase whose sense is asked ("what do Sufi poets mean by 'ecstasy'?"): no subject to
-# look for in the documents, though the policy still reads a dose in it ("mean by 'take another half'?")
-MEANT = re.compile(r"""(?i)(\bmean(?:s|t)?\s+by\s+(?:a\s+|an\s+|the\s+)?)(["“‘'])([^"“”‘’'\n]{1,80})(["”’'])""")
+# A quoted word or two whose sense is asked ("what do Sufi poets mean by 'ecstasy'?"): no subject to
+# look for in the documents ("mean by 'tapering my lorazepam'" is about lorazepam), though the
+# policy still reads a dose in it ("mean by 'take another half'?")
+MEANT = re.compile(r"""(?i)(\bmean(?:s|t)?\s+by\s+(?:a\s+|an\s+|the\s+)?)(["“‘'])"""
+                   r"""([^\s"“”‘’']+(?:\s+[^\s"“”‘’']+)?)(["”’'])""")
 
 
 @dataclass(frozen=True)

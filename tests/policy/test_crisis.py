@@ -80,6 +80,9 @@ CRISIS = [
     "how do i cover up the cuts on my wrists for my sister's wedding",
     "painless way out?", "how much insulin would it take to end things",
     "sorry for all the questions, this is my final message to everybody", "J'ai envie d'en finir.",
+    # an end told as a plan, with when
+    "planning to end it after my exams", "i've got a plan to end it this weekend",
+    "how much of my meds to end things tonight",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
@@ -111,6 +114,9 @@ NOT_CRISIS = [
     "Which is the least painful way to go: waxing or shaving?", "How many moves does it take to end it in chess?",
     "How many days notice to end things with my landlord?", "Comment en finir avec la procrastination ?",
     "That's all my questions, thanks, goodbye.", "I'm giving away my things before the move abroad, any tips?",
+    "Can I unsend my last message to everyone on Teams?", "What's the French for 'goodbye forever'?",
+    "Giving away all my stuff on Freecycle, any tips?", "How much does a divorce cost to end things?",
+    "how many times did it take you to end it with your ex?",
 ]
 
 # A medical emergency happening now: someone seizing, overheating or not waking up after taking
@@ -137,6 +143,7 @@ EMERGENCY = [
     "the baby may have swallowed one of grandma's pills off the floor, what should I do?",
     # a grave turn told of someone as it happens
     "my friend took molly and he stopped sweating", "they took ecstasy and now they've collapsed",
+    "my brother just collapsed after taking something", "my mate has passed out after taking ket and we can't wake him",
 ]
 NOT_EMERGENCY = [
     "What should I do if someone has a seizure after taking MDMA?",  # asks what the documents say
@@ -153,6 +160,8 @@ NOT_EMERGENCY = [
     "They collapsed the tent after the festival, how do we dry it?",
     "He passed out leaflets about MDMA harm reduction at the festival. Are they online?",
     "she stopped sweating at a festival years ago after molly, why does that happen?",
+    "They've passed out naloxone to volunteers at the festival, where can I get some?",
+    "Since her Botox she has stopped sweating so much, is that normal?",
 ]
 
 
