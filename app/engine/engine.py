@@ -141,7 +141,7 @@ class Engine:
         features, for calibration."""
         self.sync()
         history = bounded_history(history, max_chars=self.settings.max_question_chars)
-        return self._assess(contextualize(clean_question(question), history), _Clock())
+        return self._assess(_query(question, history), _Clock())
 
     def example_questions(self, limit: int = 4) -> list[str]:
         """Questions this engine answers, one per document as far as they go: for a first
@@ -196,7 +196,7 @@ class Engine:
     def _answer_from_store(self, question: str, history: list[dict] | None, clock: _Clock,
                            verdict: policy.Verdict | None = None) -> Answer:
         self.sync()
-        found = self._assess(contextualize(clean_question(question), history), clock)
+        found = self._assess(_query(question, history), clock)
         why = found.reason
         if why != "supported":
             text, asks = self._suggester.decline(self._retriever.lexical, found.vector)
@@ -327,6 +327,13 @@ class Engine:
                 continue
             found.append((substance not in low if substance else True, len(found), s))
         return [s for *_, s in sorted(found)[:RISK_FACTS]]
+
+
+def _query(question: str, history: list[dict] | None) -> Query:
+    """What is searched for `question`: a follow-up carries the topic of the talk before it,
+    unless it says it changes the subject ("Totally separate: how do I make a bath bomb that
+    fizzes?", `policy.switches_topic`)."""
+    return contextualize(clean_question(question), None if policy.switches_topic(question) else history)
 
 
 def _candidates(passages: list[Passage]) -> list[Sentence]:

@@ -27,7 +27,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout27/` to `eval/policy_heldout32/` are held out.
+`eval/policy_heldout9/` and `eval/policy_heldout28/` to `eval/policy_heldout33/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -118,7 +118,7 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     # a reply that turned a question away names the documents' subject, not the talk's
     turns = [t for t in turns if not (t["role"] == "assistant" and rules.c["declined_turn"].search(
         canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)))]
-    if rules.c["topic_switch"].search(canonical(question, lexicon=rules.lexicon)):
+    if switches_topic(question, rules):
         turns = []  # "Different topic: how much leave should I take?" leaves the talk behind
     language = reply_language(question)
     substance = _substance(question, turns, rules)
@@ -128,6 +128,25 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     if _personal(question, rules) and (substance or _in_scope(question, turns, rules)):
         return Verdict(False, reply=Reply.NOTE, language=language, substance=substance)
     return ALLOW
+
+
+def switches_topic(question: str, rules: Rules = DEFAULT_RULES) -> bool:
+    """Does `question` say it changes the subject (`topic_switch` in `lexicon.toml`)? The talk
+    before it then gives it neither scope nor topic.
+
+    A question that points back at the talk after it ("Totally separate: should I take them
+    both?", `topic_back`) has not left it.
+
+    >>> switches_topic("Interesting. Totally separate: how do I make a bath bomb?")
+    True
+    >>> switches_topic("And is that separate from the comedown?")
+    False
+    >>> switches_topic("Anyway, different topic: how long before the next one?")
+    False
+    """
+    text = canonical(question, lexicon=rules.lexicon)
+    switch = rules.c["topic_switch"].search(text)
+    return bool(switch) and not rules.c["topic_back"].search(text, switch.end())
 
 
 def substances(text: str, rules: Rules = DEFAULT_RULES) -> list[str]:

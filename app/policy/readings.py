@@ -4,7 +4,7 @@
 every token is stable: "İ" does not split a word), drops invisible and blank
 characters, maps look-alike letters to Latin, strips accents, joins spaced-out
 letters and fixes common misspellings (tables in `lexicon.toml`). `readings(text)`
-is that form, the de-leeted form, whatever base64, Base85, hex, Braille or Morse inside it decodes
+is that form, the de-leeted form, whatever base64, Base85, hex, Braille, Morse or A1Z26 inside it decodes
 to, and the reversed, letter-shifted (ROT13, Caesar) or rail-fenced text when that reads as
 words, and a text of vowel-less words naming the drug with its vowels put back.
 Only the first `MAX_CHARS` characters of a text are read, a number's first 24
@@ -67,6 +67,16 @@ HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
 # Base85 (Python's and git's alphabet) and Ascii85 (Adobe's, "<~...~>" optional): long runs with no blank.
 BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
 ASCII85 = re.compile(r"(?:<~)?[!-u]{20,}(?:~>)?")
+# A1Z26: letters as their places in the alphabet. A word's letters are joined by "-", ".", ","
+# or "_" and words parted by blanks, "/", "|" or ";" ("8-5-12-16 / 13-25" is "help my"), or, with no
+# joiner, letters parted by blanks and words by "/" or "|" ("8 5 12 16 / 13 25").
+_PLACE = r"(?:2[0-6]|1\d|[1-9])(?!\d)"
+A1Z26 = re.compile(rf"(?<![\d.,_–-]){_PLACE}(?:[-–.,_]{_PLACE}|\s*[/|;]\s*{_PLACE}|[ \t]+{_PLACE})+")
+# A cipher of letter places named ("a=1", "z=26", "letters are numbered"): any run is read; without
+# one a run is read only when it reads as plain words, so dates ("11-13-19") and scores ("13-7") stay.
+A1Z26_NAMED = re.compile(r"(?i)\b(?:a\s*=\s*1|z\s*=\s*26|a-?1-?z-?26|letters?\s+(?:are\s+)?numbered|"
+                         r"numbers?\s+(?:are|as|for)\s+letters|(?:places?|positions?|order)\s+in\s+the\s+alphabet|"
+                         r"alphabet(?:ical)?\s+(?:positions?|order|numbers?|index))")
 OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": character codes in octal
 DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
 # ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
@@ -192,6 +202,8 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         found += [run.lower() for run in dict.fromkeys(runs) if len(run) >= 8]
     if (partly := _base64_words(text)) != text:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
+    if (partly := _letter_places(text, common)) != text:
+        found.append(canonical(partly, lexicon=lexicon))  # A1Z26: "how much 13-4-13-1"
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     # ROT47, of the whole text or of what follows a lead-in and a colon: when most words are common
@@ -451,6 +463,40 @@ def _base64_words(text: str) -> str:
         return decoded if re.fullmatch(r"[A-Za-z][A-Za-z -]{2,}", decoded) else run
 
     return BASE64_WORD.sub(word, text)
+
+
+def _letter_places(text: str, common: frozenset[str]) -> str:
+    """`text` with each run of A1Z26 (letters as their places in the alphabet) read as its words:
+    any run when the text names the cipher, else a run that reads as plain words (`_plain_words`).
+
+    >>> common = _tables(LEXICON).common
+    >>> _letter_places("a good first-time amount of 13-4-13-1? (a=1, b=2)", common)
+    'a good first-time amount of mdma? (a=1, b=2)'
+    >>> _letter_places("8-15-23 13-21-3-8 9 19-8-15-21-12-4 20-1-11-5", common)
+    'how much i should take'
+    >>> _letter_places("A=1: 8 5 12 16 / 13 25 / 6 18 9 5 14 4", common)
+    'A=1: help my friend'
+    >>> _letter_places("dates 11-13-19 / 11-20-19, scores 13-7 13-7", common)
+    'dates 11-13-19 / 11-20-19, scores 13-7 13-7'
+    >>> _letter_places("9 / 23-1-14-20 / 20-15 / 4-9-5", common), _letter_places("13-5 / 13-5 / 13-9", common)
+    ('i want to die', '13-5 / 13-5 / 13-9')
+    """
+    named = A1Z26_NAMED.search(text)
+
+    def words(m: re.Match) -> str:
+        run = m.group(0)
+        joined = re.search(r"\d[-–.,_]\d", run)
+        parts = re.split(r"\s*[/|;]\s*|\s+" if joined else r"\s*[/|;]\s*|\s{2,}", run)
+        decoded = " ".join("".join(chr(96 + int(n)) for n in re.findall(r"\d+", part)) for part in parts)
+        found = decoded.split()
+        # "i want to die" is plain too: short words, most of them common, one of three letters or more
+        short = len(found) >= 3 and _wordiness(decoded, common) >= 0.5 and any(
+            len(w) >= 3 and w in common for w in found)
+        if (named and len(re.findall(r"\d+", run)) >= 3) or _plain_words(decoded, common) or short:
+            return decoded
+        return run
+
+    return A1Z26.sub(words, text)
 
 
 def _ascii85(run: str) -> bytes:

@@ -294,6 +294,14 @@ def test_followup_of_an_off_topic_question_declines(ask):
     assert result.decision == Decision.DECLINE
 
 
+def test_a_question_that_changes_the_subject_carries_no_topic(ask):
+    history = [{"role": "user", "content": "Does MDMA affect dopamine too?"}]
+    question = "Interesting. Totally separate: how do I make a bath bomb that fizzes longer?"
+    result = ask(question, history)
+    assert result.query == result.question and result.decision == Decision.DECLINE
+    assert ask("And norepinephrine, does it raise that?", history).query != "And norepinephrine, does it raise that?"
+
+
 def test_same_question_without_history_is_not_a_followup(ask):
     result = ask("What are its symptoms?")
     assert result.query == "What are its symptoms?"
