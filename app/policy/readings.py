@@ -69,7 +69,7 @@ BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
 ASCII85 = re.compile(r"(?:<~)?[!-u]{20,}(?:~>)?")
 # A1Z26: letters as their places in the alphabet. A word's letters are joined by "-", ".", ","
 # or "_" and words parted by blanks, "/", "|" or ";" ("8-5-12-16 / 13-25" is "help my"), or, with no
-# joiner, letters parted by blanks and words by "/" or "|" ("8 5 12 16 / 13 25").
+# joiner, letters parted by blanks and words by "/", "|", ";" or two blanks ("8 5 12 16 / 13 25").
 _PLACE = r"(?:2[0-6]|1\d|[1-9])(?!\d)"
 A1Z26 = re.compile(rf"(?<![\d.,_–-]){_PLACE}(?:[-–.,_]{_PLACE}|\s*[/|;]\s*{_PLACE}|[ \t]+{_PLACE})+")
 # A cipher of letter places named ("a=1", "z=26", "letters are numbered"): any run is read; without
