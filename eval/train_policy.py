@@ -10,7 +10,7 @@ test set `eval/questions.jsonl`):
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
 - `eval/policy_train_h1/`, `_h2/`, `_h3/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h27/`:
-  the first, second, third, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to twenty-sixth held-out sets,
+  the first, second, third, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to twenty-seventh held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:

@@ -320,8 +320,10 @@ class _Tables:
         self.spelling = lexicon.data["spelling"]
         self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
         self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])}),?\s+)(?:{'|'.join(reading['names'])})\b")
-        # a pattern wrapped over lines is one pattern, its lines' blanks dropped (as `alternatives` reads them)
-        self.everyday = [(re.compile(alternatives([pattern])), plain) for pattern, plain in reading["everyday"]]
+        # a pattern wrapped over lines is one pattern, its lines' blanks dropped (as `alternatives` reads
+        # them), its {piece} placeholders filled
+        self.everyday = [(re.compile(lexicon.fill(alternatives([pattern]))), plain)
+                         for pattern, plain in reading["everyday"]]
         drugs = lexicon.data["drug"]
         # ... not one whose ROT13 is a common word itself ("bar" is no ROT13 "one")
         targets = [drugs["name"], *drugs["names"], *NUMBER_WORDS]
