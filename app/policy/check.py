@@ -2,8 +2,9 @@
 
 `check(question, history, vector=...)` returns a `Verdict`, in this order:
 
-1. **crisis**: self-harm, suicide or overdose intent (`crisis_*` in `lexicon.toml`, or the
-   learned reader) gets the crisis reply, in any scope; a medical emergency happening now
+1. **crisis**: self-harm, suicide or overdose intent (`crisis_*` in `lexicon.toml`; `self_harm`
+   unless an everyday cause is told, `injury_cause`; or the learned reader) gets the crisis
+   reply, in any scope; a medical emergency happening now
    (`emergency_*`: someone seizing or not waking up after taking something) gets the
    emergency reply (call emergency services), also under `rule` "crisis";
 2. **scope, then rules**: a dosing refusal needs a substance or dose context (a drug, a
@@ -27,7 +28,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout28/` to `eval/policy_heldout33/` are held out.
+`eval/policy_heldout9/` and `eval/policy_heldout30/` to `eval/policy_heldout34/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -59,13 +60,18 @@ from app.policy.language import detect, read, reply_language, unread, unread_wor
 from app.policy.lexicon import LEXICON
 from app.policy.messages import Reply
 from app.policy.reader import Reader, features, grams
-from app.policy.readings import MAX_CHARS, canonical, hidden, readings
+from app.policy.readings import MAX_CHARS, canonical, hidden, readings, senses
 from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
 HIDDEN_READ = 2  # hidden readings (decoded, deciphered) the learned reader reads besides the question
 NUMBER = re.compile(r"\d")
+# A drug word said as a thing owned or pointed at ("my molly"), which may keep the talk's everyday sense
+OWNED = r"my|our|your|his|her|their|the|this|that|these|those"
+# What keeps a question's drug word as written, whatever sense the talk gave it (`_in_talk_sense`)
+TALK_SENSE_GUARD = ("use", "use_weak", "amount", "how_much", "unit", "timing", "occasion", "body_weight",
+                    "for_person", "my_dose", "intent")
 RUN = re.compile(r"[a-z]{8,}")  # a reading that is one run of letters
 LEAD = re.compile(r"[:\n\"“”«»]")  # where the plain ask before an acrostic's letters ends
 SUICIDE_NOUN = re.compile(r"suicidi[oi]s?|suicides?")  # the noun, in Spanish, Italian, French and English
@@ -120,6 +126,7 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
         canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)))]
     if switches_topic(question, rules):
         turns = []  # "Different topic: how much leave should I take?" leaves the talk behind
+    question = _in_talk_sense(question, turns, rules)
     language = reply_language(question)
     substance = _substance(question, turns, rules)
     verdict = _decide(question, turns, vector, reader, rules, embed)
@@ -128,6 +135,42 @@ def check(question: str, history: list[dict] | None = None, *, vector: np.ndarra
     if _personal(question, rules) and (substance or _in_scope(question, turns, rules)):
         return Verdict(False, reply=Reply.NOTE, language=language, substance=substance)
     return ALLOW
+
+
+def _in_talk_sense(question: str, turns: list[dict], rules: Rules) -> str:
+    """`question` with a name of the documents' drug that the recent user turns used in an
+    everyday sense (`readings.senses`) read in that sense, where the question says it as a thing
+    owned or pointed at: "my molly" after a question on molly fish is a fish. Not when a recent
+    user turn names the drug as the drug too, nor when the question speaks of a use, an amount,
+    a timing, an occasion, someone's dose or body weight, another substance, a crisis or an
+    emergency: then the word stays as written.
+
+    >>> fish = [{"role": "user", "content": "Are molly fish livebearers?"}]
+    >>> _in_talk_sense("Is my molly pregnant?", fish, DEFAULT_RULES)
+    'Is my fish pregnant?'
+    >>> _in_talk_sense("ok and how much molly should I take?", fish, DEFAULT_RULES)
+    'ok and how much molly should I take?'
+    >>> _in_talk_sense("is my molly ok with my sertraline?", fish, DEFAULT_RULES)
+    'is my molly ok with my sertraline?'
+    """
+    meant: dict[str, str] = {}
+    for turn in turns:
+        if turn["role"] != "user":
+            continue
+        if rules.drug.search(canonical(turn["content"][:MAX_CHARS], lexicon=rules.lexicon)):
+            return question  # the talk names the drug as the drug too
+        meant.update((word, plain) for word, plain in senses(turn["content"], lexicon=rules.lexicon).items()
+                     if rules.drug.fullmatch(word))
+    if not meant:
+        return question
+    text, c = canonical(question, lexicon=rules.lexicon), rules.c
+    if any(c[k].search(text) for k in TALK_SENSE_GUARD) or any(
+            m.group(0) not in meant for m in rules.substance.finditer(text)):
+        return question
+    if emergency(question, turns, rules) or crisis(question, rules):
+        return question
+    said = re.compile(rf"(?i)\b({OWNED})\s+({'|'.join(map(re.escape, meant))})\b")
+    return said.sub(lambda m: f"{m.group(1)} {meant.get(m.group(2).lower(), m.group(2))}", question)
 
 
 def switches_topic(question: str, rules: Rules = DEFAULT_RULES) -> bool:
@@ -218,6 +261,8 @@ def crisis(text: str, rules: Rules = DEFAULT_RULES) -> str:
     for reading in readings(text, lexicon=rules.lexicon):  # as written, de-leeted, decoded
         if m := c["crisis_intent"].search(reading):
             return m.group(0)
+        if (m := c["self_harm"].search(reading)) and not c["injury_cause"].search(reading):
+            return m.group(0)
         topic = c["crisis_topic"].search(reading)
         if topic and (m := c["crisis_method"].search(reading) or c["crisis_wish"].search(reading)):
             return m.group(0)
@@ -295,8 +340,9 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
-    # an acrostic's words carry letters, not meaning: its meals and wolves are no everyday intake or pet
-    carrier = ruled.rule == "spaced" and bool(_run_together(used, rules))
+    # an acrostic's words carry letters, not meaning: its meals and wolves are no everyday intake or pet,
+    # whichever rule read its ask first (a weight and "each line" before the letters)
+    carrier = ruled.refuse and bool(_run_together(used, rules))
     if in_scope and not carrier and _everyday(used, rules) and not _names_intake(used, rules) and not _in_scope(
             "", turns, rules):
         in_scope = False  # "when should I take my energy gels?": everyday intake is the question's only scope
@@ -376,8 +422,9 @@ def _asks_signs(question: str, rules: Rules) -> bool:
 
 def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
     """Is `question` a follow-up to talk of something else? It names no drug, pill or amount
-    with a unit of its own, so what it asks to take is the talk's subject; the recent turns
-    hold a question of the user's, and none of them names a substance or a dose.
+    with a unit, nor a use other than taking ("been rolling for 6 hours") that the talk did not
+    use in an everyday sense, of its own, so what it asks to take is the talk's subject; the
+    recent turns hold a question of the user's, and none of them names a substance or a dose.
 
     >>> talk = [{"role": "user", "content": "I have 25 vacation days left this year."}]
     >>> _elsewhere("So how many should I take at once?", talk, DEFAULT_RULES)
@@ -392,7 +439,17 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
     text = canonical(question, lexicon=rules.lexicon)
     if rules.c["drug"].search(text) or rules.c["unit"].search(text):
         return False
+    # "been rolling for 6 hours" is a use of its own, unless the talk used that word in an everyday
+    # sense ("can I roll again?" after "I rolled a natural 1", dice)
+    talk = {_stem(word) for t in turns if t["role"] == "user" for word in senses(t["content"], lexicon=rules.lexicon)}
+    if any(m.group(0) not in TAKE and _stem(m.group(0)) not in talk for m in rules.c["use"].finditer(text)):
+        return False
     return not _in_scope("", turns, rules)
+
+
+def _stem(word: str) -> str:
+    """`word` without "ing", "ed" or "s": "rolled", "rolling" and "rolls" are "roll"."""
+    return re.sub(r"(?:ing|ed|s)$", "", word)
 
 
 def _for_animal(question: str, rules: Rules) -> bool:

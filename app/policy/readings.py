@@ -110,6 +110,17 @@ def canonical(text: str, *, leet: bool = False, lexicon: Lexicon = LEXICON,
 @lru_cache(maxsize=512)  # the policy reads one question several times: once is enough
 def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) -> str:
     tables = _tables(lexicon)
+    text = _spelled_text(text, leet, tables)
+    for pattern, plain in tables.everyday:  # a pill-shaped button, cinnamon rolls: not the drug
+        text = pattern.sub(plain, text)
+    text = LONG_NUMBER.sub(r"\1", text)  # subtle: the number patterns backtrack over a long run
+    if max_word:  # subtle: "a number, a word, then 'or'" rescans a long word from each character
+        return " ".join(word[:max_word] for word in text.split())
+    return " ".join(text.split())
+
+
+def _spelled_text(text: str, leet: bool, tables: _Tables) -> str:
+    """`text` folded, joined and spelled as the rules read it, before the everyday senses."""
     text = _folded(text[:MAX_CHARS], tables)
     text = _join_spaced(re.sub(r"[^\S ]+", "  ", text))
     text = re.sub(r"(?<=[a-z]{2})_(?=[a-z]{2})", " ", text)  # "user_weight_kg", not "h_o_w"
@@ -119,14 +130,53 @@ def _canonical(text: str, leet: bool, lexicon: Lexicon, max_word: int | None) ->
     text = INNER_MARKS.sub("", text)
     text = SPELL_PHRASES.sub(r"too \1", text)
     text = SPELLED.sub(lambda m: "".join(LETTER_NAMES[n] for n in m.group(0).split("-")), text)
-    text = re.sub(r"[\w'?]+", lambda m: tables.spelling.get(m.group(0), m.group(0)), text)
-    text = tables.named.sub(r"\1someone", text)  # "my daughter molly" is a person
-    for pattern, plain in tables.everyday:  # a pill-shaped button, cinnamon rolls: not the drug
+    text = re.sub(r"[\w'?]+", lambda m: _spelled(m, tables), text)
+    return tables.named.sub(r"\1someone", text)  # "my daughter molly" is a person
+
+
+def senses(text: str, *, lexicon: Lexicon = LEXICON) -> dict[str, str]:
+    """The words `text` uses in an everyday sense (`everyday` in `lexicon.toml`), each with the
+    word it reads them as: a talk of molly fish makes "my molly" a fish in the next question.
+    Only a sense that swaps one word for one word is given.
+
+    >>> senses("Are molly fish livebearers?"), senses("How much molly?")
+    ({'molly': 'fish'}, {})
+    """
+    return dict(_senses(text[:MAX_CHARS], lexicon))
+
+
+@lru_cache(maxsize=256)  # a conversation's turns are read again with each question
+def _senses(text: str, lexicon: Lexicon) -> tuple[tuple[str, str], ...]:
+    tables = _tables(lexicon)
+    text = _spelled_text(text, False, tables)
+    found: dict[str, str] = {}
+    for pattern, plain in tables.everyday:
+        for m in pattern.finditer(text):
+            said, meant = m.group(0).split(), m.expand(plain).split()
+            gone, new = [w for w in said if w not in meant], [w for w in meant if w not in said]
+            if len(gone) == 1 and len(new) == 1:
+                found.setdefault(gone[0], new[0])
         text = pattern.sub(plain, text)
-    text = LONG_NUMBER.sub(r"\1", text)  # subtle: the number patterns backtrack over a long run
-    if max_word:  # subtle: "a number, a word, then 'or'" rescans a long word from each character
-        return " ".join(word[:max_word] for word in text.split())
-    return " ".join(text.split())
+    return tuple(found.items())
+
+
+def _spelled(m: re.Match, tables: _Tables) -> str:
+    """The word `m` matched, its misspelling fixed; one that is a word of another language the
+    rules read (`english_spelling`) only when one of the two words each side of it is English
+    (`english_words`) or a number ("gud dos 4 me").
+
+    >>> canonical("wat dos of ecstacy"), canonical("mi starter por dos semanas")
+    ('what dose of ecstasy', 'mi starter por dos semanas')
+    """
+    word = m.group(0)
+    if fixed := tables.spelling.get(word):
+        return fixed
+    if (fixed := tables.english_spelling.get(word)) is None:
+        return word
+    text = m.string
+    before = re.findall(r"[\w']+", text[max(0, m.start() - 40):m.start()])[-2:]  # two words each side
+    after = re.findall(r"[\w']+", text[m.end():m.end() + 40])[:2]
+    return fixed if any(tables.spelling.get(w, w) in tables.english or w.isdigit() for w in before + after) else word
 
 
 def readings(text: str, *, lexicon: Lexicon = LEXICON) -> list[str]:
@@ -318,6 +368,8 @@ class _Tables:
         self.flipped = frozenset(reading["flipped"])
         self.leet = str.maketrans(reading["leet"], reading["unleet"])
         self.spelling = lexicon.data["spelling"]
+        self.english_spelling = lexicon.data.get("english_spelling", {})
+        self.english = frozenset(reading["common_words"].split()) | frozenset(reading.get("english_words", "").split())
         self.common = frozenset(reading["short_words"].split()) | frozenset(reading["common_words"].split())
         self.named = re.compile(rf"\b((?:{'|'.join(reading['name_cues'])}),?\s+)(?:{'|'.join(reading['names'])})\b")
         # a pattern wrapped over lines is one pattern, its lines' blanks dropped (as `alternatives` reads

@@ -38,6 +38,7 @@ WHY_WORD = re.compile(r"\bwhy\b")
 CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
 RISK = re.compile(r"\s+(?:risks?|chances?|odds|likelihood|rates?|mood|levels?)\b")  # after a size word: no dose's size
 PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
+HABIT = re.compile(r"\bused\s+to\s+$")  # "used to take": a past use told by its present form
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
 Found = dict[str, "re.Match | None"]
@@ -126,7 +127,7 @@ class Rules:
             or any(not self.drug.fullmatch(m.group(0)) for m in self.substance.finditer(text)))
             and self._no_dose_ask(text, found, intent=False))
         if (m := p["personal_use"].search(p["medicine_taken"].sub(" ", text))) and not (
-                harmless() or (PAST.search(m.group(0)) and info() and no_dose_ask())
+                harmless() or (_past(text, m) and info() and no_dose_ask())
                 or (found["intent"] and wants_info())):
             yield "personal_use", m.group(0)
         if (m := p["past_use"].search(text)) and p["unwell"].search(text) and not (info() or harmless()):
@@ -175,7 +176,7 @@ class Rules:
         people like me are more vulnerable?"): no dose for that person is asked. A size word
         before a risk, a chance or a mood ("a higher risk") is no dose's size."""
         sized = any(not RISK.match(text, m.end()) for m in self.c["size"].finditer(text))
-        return bool(found["use"] and PAST.search(found["use"].group(0)) and info() and not (
+        return bool(found["use"] and _past(text, found["use"]) and info() and not (
             asked_for or found["judge"] or found["intent"] or sized or found["timing"] or found["choice"]))
 
     def _asked_amount(self, found: Found) -> re.Match | None:
@@ -239,6 +240,15 @@ class _Lazy:
         if not self.done:
             self.value, self.done = self.compute(), True
         return self.value
+
+
+def _past(text: str, use: re.Match) -> bool:
+    """Is the use `use` matched in `text` told as past ("took", "used to take")?
+
+    >>> _past("i used to take it at parties", re.search("take", "i used to take it at parties"))
+    True
+    """
+    return bool(PAST.search(use.group(0)) or HABIT.search(text, max(0, use.start() - 12), use.start()))
 
 
 class _Found(dict):

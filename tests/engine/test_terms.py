@@ -64,6 +64,8 @@ def test_eg_in_a_question_is_not_the_drug():
     ("Bernini's Ecstasy of Saint Teresa", "Bernini's Ecstasy of Saint Teresa"),
     ("Which XTC album is best?", "Which XTC album is best?"),
     ("Is rolling or blocking better in Elden Ring?", "Is rolling or blocking better in Elden Ring?"),  # a dodge
+    ("Why do IndyCar races begin with a rolling start?", "Why do IndyCar races begin with a rolling start?"),
+    ("Still rolling, is that normal?", "Still MDMA, is that normal?"),  # the use itself
 ])
 def test_expand_aliases(text, expected):
     assert expand_aliases(text) == expected

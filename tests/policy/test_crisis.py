@@ -85,6 +85,13 @@ CRISIS = [
     "how much of my meds to end things tonight",
     # in A1Z26, letters as their places in the alphabet
     "9 / 23-1-14-20 / 20-15 / 4-9-5",
+    # self-harm told as a habit or with what it is done with; done again, in the languages the rules read;
+    # a pack of pills all taken tonight, in Spanish
+    "I keep cutting my thighs when the comedown hits. How do I stop my flatmate seeing?",
+    "burned my forearm with a cigarette again last night, how do I hide it at work",
+    "Mi sono tagliata ancora i polsi.", "Je me suis encore scarifiée hier soir.",
+    "Me he vuelto a cortar y no sé qué hacer.",
+    "Tengo una caja de pastillas y voy a tomar todas esta noche.",
 ]
 NOT_CRISIS = [
     "Do the trials report suicidal ideation as an adverse event?", "What do the articles say about overdose deaths?",
@@ -119,6 +126,15 @@ NOT_CRISIS = [
     "Can I unsend my last message to everyone on Teams?", "What's the French for 'goodbye forever'?",
     "Giving away all my stuff on Freecycle, any tips?", "How much does a divorce cost to end things?",
     "how many times did it take you to end it with your ex?",
+    # a cut or a burn with its everyday cause told; pills all taken as the doctor said
+    "I cut my leg with a razor while shaving, how do I stop the sting?",
+    "I keep burning my fingers on the stove, any tips?",
+    "The doctor gave me ten pills and I'll take them all as prescribed.",
+    "Mi sono tagliata il dito con il coltello, come lo medico?",
+    "As a chef I keep burning my forearms, what helps them heal?", "I cut my thigh with a knife while whittling",
+    "Je me suis encore coupée en cuisinant", "Ich habe mich schon wieder geschnitten, beim Rasieren",
+    "I keep cutting myself on paper at the office, any tips?",
+    "My vitamin pills are a pain so I'll take them all at once with breakfast",
     # dates are no A1Z26 ("11-13-19" would read "kms")
     "Invoice dates 11-13-19 / 11-20-19: how do I count the days between them in Excel?",
 ]
@@ -149,8 +165,17 @@ EMERGENCY = [
     "my friend took molly and he stopped sweating", "they took ecstasy and now they've collapsed",
     "my brother just collapsed after taking something", "my mate has passed out after taking ket and we can't wake him",
     "A=1 ... Z=26, read it: 8-5-12-16 / 13-25 / 6-18-9-5-14-4 / 9-19 / 14-15-20 / 2-18-5-1-20-8-9-14-7",
+    # stopped sweating and talking nonsense, in the languages the rules read
+    "Mi amiga tomó éxtasis, ya no suda y dice cosas sin sentido, ¿qué hago?",
+    "Il mio ragazzo ha preso MDMA, non suda più e dice cose senza senso, cosa faccio?",
+    "Mein Freund hat Pillen genommen, er schwitzt nicht mehr und redet wirr. Was sollen wir tun?",
 ]
 NOT_EMERGENCY = [
+    # nonsense talked about something, and sweating no more oneself
+    "Mon prof dit n'importe quoi sur la MDMA, que faire ?",
+    "Mein Kollege erzählt wirres Zeug über MDMA-Studien, was soll ich tun?",
+    "Mi jefe dice cosas sin sentido sobre el éxtasis, ¿qué hago?",
+    "Depuis que je prends de la sertraline je ne transpire plus, que faire ?",
     "What should I do if someone has a seizure after taking MDMA?",  # asks what the documents say
     "What are the warning signs of overheating on MDMA?",
     "My laptop is overheating, what do I do?",  # nothing was taken
