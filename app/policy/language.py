@@ -113,6 +113,9 @@ def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     ('', 'mg')
     """
     folded = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
+    if kind == "substance":  # "כדור הארץ" is the Earth, though "כדור" is a pill
+        for phrase, _ in _unread_table(lexicon).get("not_substance", ()):
+            folded = folded.replace(phrase, " ")
     for word, latin in _unread_table(lexicon)[kind]:
         if word in folded and (latin is None or latin.search(folded)):
             return word

@@ -49,16 +49,17 @@ SPELLED = re.compile(rf"\b(?:{'|'.join(LETTER_NAMES)})(?:-(?:{'|'.join(LETTER_NA
 # Number words a ROT13'd word may hide ("friragl" is "seventy"), beside the drug's names.
 NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
                 "fifty sixty seventy eighty ninety hundred half quarter").split()
-# The NATO spelling alphabet (and spoken digits): six or more of its words in a row, "/" (or a dash
-# or a bar) between words.
+# The NATO spelling alphabet (and spoken digits): six or more of its words in a row, "/" (or a dash,
+# a bar, or a radio's "break", "stop" or "space") between words.
 NATO_CODE = dict(alfa="a", alpha="a", bravo="b", charlie="c", delta="d", echo="e", foxtrot="f", golf="g", hotel="h",
                  india="i", juliett="j", juliet="j", kilo="k", lima="l", mike="m", november="n", oscar="o", papa="p",
                  quebec="q", romeo="r", sierra="s", tango="t", uniform="u", victor="v", whiskey="w", whisky="w",
                  xray="x", yankee="y", zulu="z", zero="0", one="1", two="2", three="3", four="4", five="5",
                  six="6", seven="7", eight="8", nine="9", niner="9")
 NATO_WORD = "|".join(sorted(NATO_CODE, key=len, reverse=True))
-NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+[/|—–-]?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
-NATO_BREAK = re.compile(r"[/|—–-]")
+NATO_SEP = r"(?:[/|—–-]|\(?(?:break|stop|space)\)?)"
+NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+{NATO_SEP}?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
+NATO_BREAK = re.compile(rf"(?i){NATO_SEP}")
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
@@ -67,11 +68,17 @@ HEX = re.compile(r"(?:[0-9a-fA-F]{2}\s?){8,}")
 # Base85 (Python's and git's alphabet) and Ascii85 (Adobe's, "<~...~>" optional): long runs with no blank.
 BASE85 = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
 ASCII85 = re.compile(r"(?:<~)?[!-u]{20,}(?:~>)?")
+# Multi-tap, a phone keypad's texting code: a letter as its key pressed once to four times ("6 666" is
+# "mo"), words parted by "_", "0", "/" or "|"; six or more groups in a row.
+MULTITAP = re.compile(r"(?<![\w])(?:[2-9]{1,4}|[_0/|])(?:[ \t]+(?:[2-9]{1,4}|[_0/|])){5,}(?![\w])")
+KEYPAD = dict(zip("23456789", ("abc", "def", "ghi", "jkl", "mno", "pqrs", "tuv", "wxyz")))
+MULTITAP_NAMED = re.compile(r"(?i)\b(?:multi-?tap|t9|keypad|phone\s+keys|texting\s+code|old\s+phones?)\b")
 # A1Z26: letters as their places in the alphabet. A word's letters are joined by "-", ".", ","
-# or "_" and words parted by blanks, "/", "|" or ";" ("8-5-12-16 / 13-25" is "help my"), or, with no
-# joiner, letters parted by blanks and words by "/", "|", ";" or two blanks ("8 5 12 16 / 13 25").
+# or "_" and words parted by blanks, "/", "|", ";" or a comma and a blank ("8-5-12-16 / 13-25" is
+# "help my"), or, with no joiner, letters parted by blanks and words by "/", "|", ";", a comma and a
+# blank, or two blanks ("8 5 12 16 / 13 25").
 _PLACE = r"(?:2[0-6]|1\d|[1-9])(?!\d)"
-A1Z26 = re.compile(rf"(?<![\d.,_–-]){_PLACE}(?:[-–.,_]{_PLACE}|\s*[/|;]\s*{_PLACE}|[ \t]+{_PLACE})+")
+A1Z26 = re.compile(rf"(?<![\d.,_–-]){_PLACE}(?:[-–.,_]{_PLACE}|\s*[/|;]\s*{_PLACE}|,[ \t]+{_PLACE}|[ \t]+{_PLACE})+")
 # A cipher of letter places named ("a=1", "z=26", "letters are numbered"): any run is read; without
 # one a run is read only when it reads as plain words, so dates ("11-13-19") and scores ("13-7") stay.
 A1Z26_NAMED = re.compile(r"(?i)\b(?:a\s*=\s*1|z\s*=\s*26|a-?1-?z-?26|letters?\s+(?:are\s+)?numbered|"
@@ -254,6 +261,8 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
         found.append(canonical(partly, lexicon=lexicon))  # a word or two in base64: "how much TURNQQ=="
     if (partly := _letter_places(text, common)) != text:
         found.append(canonical(partly, lexicon=lexicon))  # A1Z26: "how much 13-4-13-1"
+    if (partly := _multitap(text, common)) != text:
+        found.append(canonical(partly, lexicon=lexicon))  # a phone keypad's code: "6 666 555 555 999"
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     # ROT47, of the whole text or of what follows a lead-in and a colon: when most words are common
@@ -540,7 +549,7 @@ def _letter_places(text: str, common: frozenset[str]) -> str:
     def words(m: re.Match) -> str:
         run = m.group(0)
         joined = re.search(r"\d[-–.,_]\d", run)
-        parts = re.split(r"\s*[/|;]\s*|\s+" if joined else r"\s*[/|;]\s*|\s{2,}", run)
+        parts = re.split(r"\s*[/|;]\s*|,\s+|\s+" if joined else r"\s*[/|;]\s*|,\s+|\s{2,}", run)
         decoded = " ".join("".join(chr(96 + int(n)) for n in re.findall(r"\d+", part)) for part in parts)
         found = decoded.split()
         # "i want to die" is plain too: short words, most of them common, one of three letters or more
@@ -551,6 +560,30 @@ def _letter_places(text: str, common: frozenset[str]) -> str:
         return run
 
     return A1Z26.sub(words, text)
+
+
+def _multitap(text: str, common: frozenset[str]) -> str:
+    """`text` with each run of multi-tap (a phone keypad's texting code) read as its words: any
+    run when the text names the code, else one that reads as plain words.
+
+    >>> common = _tables(LEXICON).common
+    >>> _multitap("decode: 44 666 9 _ 6 88 222 44 _ 7777 44 666 88 555 3 _ 444 _ 8 2 55 33", common)
+    'decode: how much should i take'
+    >>> _multitap("PIN 2 4 6 8 9 3, then 5 5 5", common)
+    'PIN 2 4 6 8 9 3, then 5 5 5'
+    """
+    named = MULTITAP_NAMED.search(text)
+
+    def words(m: re.Match) -> str:
+        run = m.group(0)
+        groups = run.split()
+        if any(g[0] in KEYPAD and (len(set(g)) > 1 or len(g) > len(KEYPAD[g[0]])) for g in groups):
+            return run  # not one key pressed over and over
+        decoded = "".join(KEYPAD[g[0]][len(g) - 1] if g[0] in KEYPAD else " " for g in groups)
+        decoded = " ".join(decoded.split())
+        return decoded if (named and len(decoded) >= 4) or _plain_words(decoded, common) else run
+
+    return MULTITAP.sub(words, text)
 
 
 def _ascii85(run: str) -> bytes:

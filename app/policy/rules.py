@@ -63,6 +63,7 @@ class Rules:
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
+        self.squashed_drug_dose = re.compile("|".join(squashed.get("drug_dose", [])) or "(?!)")  # none: never
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""

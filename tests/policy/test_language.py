@@ -88,6 +88,8 @@ def test_ecstasy_written_in_other_scripts_names_a_substance(question):
     "Как выучить таблицу умножения?",  # a table is no tablet
     "ექსტრემალური სპორტი საშიშია?",  # extreme sport
     "Kasıtsız bir hata mıydı bu?", "Hogyan történik a sajt készítése?",  # unintentional; making
+    "מה המרחק בין הירח לכדור הארץ?", "מי ניצח בגביע העולם בכדורגל?",  # "ball of the earth" is the Earth; football
+    "כמה כדורי בשר להכין לארוחת ערב?",  # meatballs
 ])
 def test_words_that_sound_a_little_like_ecstasy_name_no_substance(question):
     verdict = policy.check(question)
