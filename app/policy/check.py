@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import Stemmer
 
 from app.policy.language import detect, read, reply_language, unread, unread_words
 from app.policy.lexicon import LEXICON
@@ -67,6 +68,7 @@ RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
 HIDDEN_READ = 2  # hidden readings (decoded, deciphered) the learned reader reads besides the question
 NUMBER = re.compile(r"\d")
+STEMMER = Stemmer.Stemmer("english")  # the stemmer retrieval uses (`app.engine.terms`)
 # A drug word said as a thing owned or pointed at ("my molly"), which may keep the talk's everyday sense
 OWNED = r"my|our|your|his|her|their|the|this|that|these|those"
 # What keeps a question's drug word as written, whatever sense the talk gave it (`_in_talk_sense`)
@@ -239,7 +241,8 @@ def judge(text: str, rules: Rules = DEFAULT_RULES) -> Verdict:
 
 def _run_together(text: str, rules: Rules) -> str:
     """A dose and a person in a reading that is one run of letters (an acrostic's initials), or
-    the drug's own dose there (`drug_dose`: hidden, it needs no person), or "". The person may be
+    the drug's own dose there (its names run into "dose", "amount" or "mg": hidden, it needs no
+    person), or "". The person may be
     in the plain ask before the letters ("answer it for me: ...").
 
     >>> _run_together("First letter of each word: 'Honestly our weekend meant unusual cake, happy memories; "
@@ -457,8 +460,8 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
 
 
 def _stem(word: str) -> str:
-    """`word` without "ing", "ed" or "s": "rolled", "rolling" and "rolls" are "roll"."""
-    return re.sub(r"(?:ing|ed|s)$", "", word)
+    """`word`'s English stem: "rolled", "rolling" and "rolls" are "roll"."""
+    return STEMMER.stemWord(word)
 
 
 def _for_animal(question: str, rules: Rules) -> bool:

@@ -63,7 +63,10 @@ class Rules:
         squashed = lexicon.data["squashed"]
         self.squashed_dose = re.compile("|".join(squashed["dose"]))
         self.squashed_person = re.compile("|".join(squashed["person"]))
-        self.squashed_drug_dose = re.compile("|".join(squashed.get("drug_dose", [])) or "(?!)")  # none: never
+        # the drug's own dose run together ("mdmadose"), from its names of two letters or more ("e" is no name)
+        names = sorted((n for n in [lexicon.data["drug"]["name"], *lexicon.data["drug"]["names"]]
+                        if n.isalpha() and len(n) > 1), key=len, reverse=True)
+        self.squashed_drug_dose = re.compile(rf"(?:{'|'.join(names)})s?(?:dose|amount|mg)")
 
     def find(self, text: str) -> Found:
         """The first match of each concept in `text`."""
