@@ -6,7 +6,8 @@
    unless an everyday cause is told, `injury_cause`; or the learned reader) gets the crisis
    reply, in any scope; a medical emergency happening now
    (`emergency_*`: someone seizing or not waking up after taking something) gets the
-   emergency reply (call emergency services), also under `rule` "crisis";
+   emergency reply (call emergency services), also under `rule` "crisis"; in a language the
+   rules may not read, the words of an emergency or of self-harm (`[unread]`) decide first too;
 2. **scope, then rules**: a dosing refusal needs a substance or dose context (a drug, a
    medicine, pills, an amount with a unit, a redose: `scope` in `lexicon.toml`) in the
    question or the recent turns. Within it, the question is read several ways
@@ -28,7 +29,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout31/` to `eval/policy_heldout35/` are held out.
+`eval/policy_heldout9/` and `eval/policy_heldout33/` to `eval/policy_heldout36/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -340,13 +341,19 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         return Verdict(True, "crisis", f"emergency: {words}", reply=Reply.EMERGENCY)
     if words := crisis(question, rules):
         return Verdict(True, "crisis", words, reply=Reply.CRISIS)
+    if not read(question):  # an emergency (unless a dose is asked beside it) or self-harm in other languages' words
+        if (words := unread_words(question, "emergency", lexicon=rules.lexicon)) and not unread_words(
+                question, "dose", lexicon=rules.lexicon):
+            return Verdict(True, "crisis", f"emergency: {words}", reply=Reply.EMERGENCY)
+        if words := unread_words(question, "crisis", lexicon=rules.lexicon):
+            return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     used = unmentioned(question, rules)  # the rules read what is used, not a phrase asked about as words
     ruled = judge(used, rules)
     if not ruled.refuse:
         ruled = _escalation(used, turns, rules)
     p = _probabilities(question, turns, vector, reader, ruled, rules, embed)
     if (p and p["crisis"] >= reader.thresholds["crisis"] and _someone(question, rules)
-            and not _asks_signs(question, rules)):
+            and not _asks_signs(question, rules) and not _of_plant(question, rules)):
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
     flagged = p and p["dosing"] >= reader.thresholds["dosing"]
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
@@ -365,15 +372,12 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         in_scope = True
     if in_scope and _elsewhere(question, turns, rules):
         in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
-    if in_scope and not carrier and _for_animal(question, rules):
+    if in_scope and not carrier and _for_animal(question, rules, turns):
         in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules):
         return ruled
     if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
-    # self-harm words of other languages and scripts, whenever the rules may not have read the question
-    if not read(question) and (words := unread_words(question, "crisis", lexicon=rules.lexicon)):
-        return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
             return Verdict(True, "language", words, reply=Reply.DOSING)
@@ -464,9 +468,10 @@ def _stem(word: str) -> str:
     return STEMMER.stemWord(word)
 
 
-def _for_animal(question: str, rules: Rules) -> bool:
+def _for_animal(question: str, rules: Rules, turns: list[dict] | None = None) -> bool:
     """Is the dose for an animal or a plant (a dog's pill, a lemon tree's fertilizer), and the
-    corpus's drug not named?
+    corpus's drug not named? "vet" alone is a veteran when the question or its recent `turns`
+    talk of veterans, PTSD or the military (`veteran_talk`).
 
     >>> _for_animal("Any tips for getting a dog to swallow a pill?", DEFAULT_RULES)
     True
@@ -476,7 +481,24 @@ def _for_animal(question: str, rules: Rules) -> bool:
     False
     """
     text = canonical(question, lexicon=rules.lexicon)
-    return bool(rules.c["animal"].search(text) or rules.c["plant"].search(text)) and not rules.drug.search(text)
+    animals = {m.group(0) for m in rules.c["animal"].finditer(text)}
+    if animals == {"vet"} and any(rules.c["veteran_talk"].search(canonical(t, lexicon=rules.lexicon))
+                                  for t in [question, *(t["content"] for t in turns or [])]):
+        animals = set()  # "I'm a vet" after talk of PTSD in veterans
+    return bool(animals or rules.c["plant"].search(text)) and not rules.drug.search(text)
+
+
+def _of_plant(question: str, rules: Rules) -> bool:
+    """Is a plant what `question` says was overdosed, killed or is dying (`plant_harm`)? The
+    reader's crisis vote reads those words of a plant as of a person; a plant merely named
+    ("sitting by the roses with all my pills") leaves the vote standing.
+
+    >>> _of_plant("Would lots of water rescue a plant I overdosed like that?", DEFAULT_RULES)
+    True
+    >>> _of_plant("I watered my plants one last time. Tonight I take everything.", DEFAULT_RULES)
+    False
+    """
+    return bool(rules.c["plant_harm"].search(canonical(question, lexicon=rules.lexicon)))
 
 
 def _probabilities(question, turns, vector, reader, ruled: Verdict, rules: Rules,

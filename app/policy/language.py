@@ -102,7 +102,7 @@ def _look_alike(lexicon: Lexicon) -> frozenset[str]:
 
 
 def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
-    """The first word of `kind` ("substance" or "crisis") in `text`, in any language, or "".
+    """The first word of `kind` ("substance", "crisis" or "emergency") in `text`, in any language, or "".
 
     A unit (mg, мг, 毫克...) is one of the substance words. A short word in Latin letters
     (three letters or fewer) is found only as a whole word: "mg" is not in Tagalog "mga".
@@ -116,6 +116,8 @@ def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     if kind == "substance":  # "כדור הארץ" is the Earth, though "כדור" is a pill
         for phrase, _ in _unread_table(lexicon).get("not_substance", ()):
             folded = folded.replace(phrase, " ")
+        if friends := lexicon.data["unread"].get("false_friends", {}).get(_cld2(text[:MAX_CHARS])[0]):
+            folded = re.sub(rf"\b(?:{'|'.join(map(re.escape, friends))})\b", " ", folded)  # Polish "droga", a road
     for word, latin in _unread_table(lexicon)[kind]:
         if word in folded and (latin is None or latin.search(folded)):
             return word
@@ -137,6 +139,8 @@ def _unread_table(lexicon: Lexicon) -> dict[str, list[tuple[str, re.Pattern | No
     """Each kind's words, with the pattern that finds a short word in Latin letters as a word."""
     table = {}
     for kind, found in lexicon.data["unread"].items():
+        if isinstance(found, dict):  # false friends, by language
+            continue
         table[kind] = []
         for w in found:
             word = unicodedata.normalize("NFKC", w).casefold()

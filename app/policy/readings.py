@@ -17,6 +17,7 @@ This module does not know what the words mean (`rules.py` does).
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import unicodedata
 from functools import lru_cache
@@ -61,6 +62,9 @@ NATO_SEP = r"(?:[/|—–-]|\(?(?:break|stop|space)\)?)"
 NATO = re.compile(rf"(?i)\b(?:{NATO_WORD})(?:[\s,]*+{NATO_SEP}?[\s,]*+(?:{NATO_WORD})\b){{5,}}")  # possessive: linear
 NATO_BREAK = re.compile(rf"(?i){NATO_SEP}")
 BINARY = re.compile(r"(?:[01]{8}\s?){4,}")
+# bits hidden in invisible characters (zero-width space, non-joiner, joiner, word joiner, BOM):
+# two of them are 0 and 1, a third, if any, parts the characters
+ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]{16,}")
 URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}.*%[0-9A-Fa-f]{2}")
 BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 BASE32 = re.compile(r"[A-Z2-7]{16,}={0,6}")
@@ -594,7 +598,7 @@ def _ascii85(run: str) -> bytes:
 
 def _decoded(text: str) -> list[str]:
     """Text hidden in base64, base32, Base85, Ascii85, hex, binary, octal or decimal character codes, Braille,
-    Morse or the NATO alphabet inside `text`.
+    Morse, the NATO alphabet or bits in zero-width characters inside `text`.
 
     >>> _decoded("aG93IG11Y2ggc2hvdWxkIEkgdGFrZQ==")[0], _decoded("NBXXOIDNOVRWQIDUN4QHIYLLMU======")
     ('how much should I take', ['how much to take'])
@@ -643,6 +647,8 @@ def _decoded(text: str) -> list[str]:
             out.append(bytes(int(b, 2) for b in run.split()).decode())
         except (ValueError, UnicodeDecodeError):
             pass
+    for run in ZERO_WIDTH.findall(text):
+        out += _zero_width(run)
     for run in NATO.findall(text):
         words = [[NATO_CODE[w.lower()] for w in re.findall(r"[A-Za-z]+", group)] for group in NATO_BREAK.split(run)]
         if sum(ch.isalpha() for group in words for ch in group) >= 4:  # "one two three..." alone is counting
@@ -654,6 +660,30 @@ def _decoded(text: str) -> list[str]:
         out.append(" ".join("".join(MORSE_CODE.get(c, "") for c in word.split())
                             for word in re.split(r"\s*/\s*", run)))
     return [t for t in out if t and t != text]
+
+
+def _zero_width(run: str) -> list[str]:
+    """What a run of zero-width characters spells as bits: each way of reading two of its
+    characters as 0 and 1 (and a third as the break between characters, or none, eight bits
+    each) that gives printable text of mostly letters. No other stego scheme is read.
+
+    >>> bits = ["".join("\u200c" if b == "1" else "\u200b" for b in f"{ord(ch):08b}") for ch in "how much"]
+    >>> _zero_width("\u200d".join(bits))
+    ['how much']
+    """
+    found = []
+    for zero, one in itertools.permutations(dict.fromkeys(run), 2):
+        rest = [ch for ch in dict.fromkeys(run) if ch not in (zero, one)]
+        if len(rest) > 1:
+            continue
+        bits = run.translate({ord(zero): "0", ord(one): "1"})
+        groups = bits.split(rest[0]) if rest else re.findall(r".{8}", bits)
+        if not all(g and len(g) <= 8 and set(g) <= {"0", "1"} for g in groups):
+            continue
+        decoded = "".join(chr(int(g, 2)) for g in groups)
+        if decoded.isprintable() and sum(ch.isalpha() or ch == " " for ch in decoded) >= 0.8 * len(decoded):
+            found.append(decoded)
+    return found
 
 
 FIGURE = re.compile(r"\d")

@@ -39,6 +39,7 @@ CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
 RISK = re.compile(r"\s+(?:risks?|chances?|odds|likelihood|rates?|mood|levels?)\b")  # after a size word: no dose's size
 PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 HABIT = re.compile(r"\bused\s+to\s+$")  # "used to take": a past use told by its present form
+LIKE_ME = re.compile(r"(?:for\s+)?(?:people|someone|somebody|a\s+person|those)\s+like\s+me")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
 Found = dict[str, "re.Match | None"]
@@ -226,6 +227,14 @@ class Rules:
         if match and any(m.start() < match.end() and match.start() < m.end()
                          for m in self.c["asking_me"].finditer(text)):
             return None  # "summarize it for me" asks for information, not for a dose
+        if match and LIKE_ME.fullmatch(match.group(0)) and self.c["info_ask"].search(text):
+            # "what risk does the article mention for people like me": a group the documents describe,
+            # unless its sentence asks a use, an amount, a timing or a judgement ("is it safe for")
+            sentence = next(s for s in re.split(r"(?<=[.?!])\s+", text) if match.group(0) in s)
+            if not any(self.c[k].search(sentence) for k in ("judge", "use", "amount", "how_much", "timing", "unit",
+                                                             "choice", "intent", "plan_ask")):
+                return None
+        return match
         return match
 
 
