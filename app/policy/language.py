@@ -116,8 +116,8 @@ def unread_words(text: str, kind: str, *, lexicon: Lexicon = LEXICON) -> str:
     if kind == "substance":  # "כדור הארץ" is the Earth, though "כדור" is a pill
         for phrase, _ in _unread_table(lexicon).get("not_substance", ()):
             folded = folded.replace(phrase, " ")
-        if friends := lexicon.data["unread"].get("false_friends", {}).get(_cld2(text[:MAX_CHARS])[0]):
-            folded = re.sub(rf"\b(?:{'|'.join(map(re.escape, friends))})\b", " ", folded)  # Polish "droga", a road
+        if friends := _false_friends(lexicon).get(_cld2(text[:MAX_CHARS])[0]):
+            folded = friends.sub(" ", folded)  # Polish "droga", a road
     for word, latin in _unread_table(lexicon)[kind]:
         if word in folded and (latin is None or latin.search(folded)):
             return word
@@ -135,12 +135,21 @@ def read(text: str) -> bool:
 
 
 @lru_cache(maxsize=4)
+def _false_friends(lexicon: Lexicon) -> dict[str, re.Pattern]:
+    """Per language code, the pattern of its words that are another language's substance words."""
+    return {code: re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})\b")
+            for code, words in lexicon.data["unread"].get("false_friends", {}).items()}
+
+
+@lru_cache(maxsize=4)
 def _unread_table(lexicon: Lexicon) -> dict[str, list[tuple[str, re.Pattern | None]]]:
-    """Each kind's words, with the pattern that finds a short word in Latin letters as a word."""
+    """Each kind's words, with the pattern that finds a short word in Latin letters as a word.
+    An amount or dose word (`dose`) is a substance word too."""
     table = {}
-    for kind, found in lexicon.data["unread"].items():
-        if isinstance(found, dict):  # false friends, by language
-            continue
+    unread = lexicon.data["unread"]
+    kinds = {kind: found for kind, found in unread.items() if kind != "false_friends"}
+    kinds["substance"] = [*kinds["substance"], *kinds.get("dose", ())]
+    for kind, found in kinds.items():
         table[kind] = []
         for w in found:
             word = unicodedata.normalize("NFKC", w).casefold()

@@ -231,8 +231,8 @@ class Rules:
             # "what risk does the article mention for people like me": a group the documents describe,
             # unless its sentence asks a use, an amount, a timing or a judgement ("is it safe for")
             sentence = next(s for s in re.split(r"(?<=[.?!])\s+", text) if match.group(0) in s)
-            if not any(self.c[k].search(sentence) for k in ("judge", "use", "amount", "how_much", "timing", "unit",
-                                                             "choice", "intent", "plan_ask")):
+            found = self.find(sentence)
+            if not any(found[k] for k in (*DOSEY, "judge", "use", "intent", "plan_ask")):
                 return None
         return match
         return match
