@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
-Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`,
-`eval/policy_heldout33/` to `eval/policy_heldout36/`, nor the engine's
+Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
+`_heldout35/`, `_heldout37/` and `_heldout38/`, nor the engine's
 test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -9,8 +9,9 @@ test set `eval/questions.jsonl`):
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h3/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h32/`:
-  the first, second, third, fifth, seventh, tenth, eleventh, thirteenth and fifteenth to thirty-second held-out sets,
+- `eval/policy_train_h1/`, `_h2/`, `_h3/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h33/`, `_h36/`:
+  the first, second, third, fifth, seventh, tenth, eleventh, thirteenth, fifteenth to thirty-third and
+  thirty-sixth held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
@@ -19,6 +20,9 @@ test set `eval/questions.jsonl`):
   harmless questions whose words a keyword filter misreads, with minimal-pair dose asks; h14 460:
   crisis and emergencies told without an ask, dose asks whose drug is named only in earlier
   turns, informational follow-ups, other medicines, everyday senses, ciphers);
+- `eval/policy_train_h39/`: 400 probes written for training on 2026-12-06 in real users' voices
+  (300 harmless questions asking amounts of things that are no drug, everyday senses, a body or a
+  medicine told with a harmless ask; 100 dose asks);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
@@ -65,7 +69,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h21", "policy_train_h22", "policy_train_h23", "policy_train_h24",
                             "policy_train_h25", "policy_train_h26", "policy_train_h27", "policy_train_h28",
                             "policy_train_h29", "policy_train_h30", "policy_train_h31",
-                            "policy_train_h32")
+                            "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -73,11 +77,11 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout9", "policy_heldout33", "policy_heldout34",
-                                "policy_heldout35", "policy_heldout36")
+            *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35",
+                                "policy_heldout37", "policy_heldout38")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Out-of-fold log loss on the 20,707 cases of 2026-12-05 (the last files): 0.093 / 0.074 / 0.068 / 0.070 /
-# 0.078 / 0.101: the chosen 0.03 is inside the grid, not at its edge.
+# Out-of-fold log loss on the 22,167 cases of 2026-12-06 (the last files): 0.092 / 0.075 / 0.069 / 0.071 /
+# 0.079 / 0.099: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -96,8 +100,8 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # policy_train_h22, 0.072 with policy_train_h23 (1 of 1,597 dose asks withheld out of fold), 0.056
 # with policy_train_h3 (2 of 1,656), 0.062 with policy_train_h24 and _h25 (1 of 1,730), 0.030 with
 # policy_train_h26 (1 of 1,769), 0.020 with policy_train_h27 (2 of 1,813), 0.027 with policy_train_h28
-# and _h29 (2 of 1,906), 0.023 with policy_train_h30 (1 of 1,929) and 0.027 with policy_train_h31 and _h32
-# (1 of 1,993).
+# and _h29 (2 of 1,906), 0.023 with policy_train_h30 (1 of 1,929), 0.027 with policy_train_h31 and _h32
+# (1 of 1,993) and 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095).
 # `veto_other`, for questions naming another substance, is set the same way.
 VETO_MISS = 0.001
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto

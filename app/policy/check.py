@@ -19,7 +19,8 @@
    (`rule` "reader", `trigger` its probability); its flag also puts in scope a question
    that asks to take something it leaves unnamed ("take it again") or that the rules read as
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
-   (water, food, a run: `everyday_intake`); and below its `veto`
+   (water, food, a run: `everyday_intake`); a rule's refusal of a question that counts a thing
+   it names ("how many t-shirts should I bring?", `Rules.counts_a_thing`) needs its flag too; and below its `veto`
    thresholds (`veto`, `veto_other`) it withholds a rule's refusal of a question that does not
    name the documents' drug (a generic word or another medicine gave it scope);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
@@ -29,7 +30,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/` and `eval/policy_heldout33/` to `eval/policy_heldout36/` are held out.
+`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout37/` and `_heldout38/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -365,8 +366,13 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if in_scope and not carrier and _everyday(used, rules) and not _names_intake(used, rules) and not _in_scope(
             "", turns, rules):
         in_scope = False  # "when should I take my energy gels?": everyday intake is the question's only scope
+    # "how many t-shirts should I bring, 3 or 4?": a thing counted, unless the reader reads a dose, or
+    # the talk was of a drug and the thing is to be taken, had or got ("how many gummies should I take?")
+    if in_scope and not carrier and not flagged and _counts_thing(used, rules) and not _names_intake(used, rules) \
+            and not (_in_scope("", turns, rules) and GOT.search(canonical(used, lexicon=rules.lexicon))):
+        in_scope = False
     if flagged and not in_scope and (_unnamed(used, rules) or (
-            ruled.refuse and not _everyday(used, rules) and _takes(used, rules))):
+            ruled.refuse and not (_everyday(used, rules) and not _names_intake(used, rules)) and _takes(used, rules))):
         # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
         # reader reads what it is, and the rules read a dose ask of taking too: two readers agree
         in_scope = True
@@ -586,7 +592,22 @@ def _everyday(question: str, rules: Rules) -> bool:
     return any(rules.c["everyday_intake"].search(r) for r in readings(question, lexicon=rules.lexicon))
 
 
+def _counts_thing(question: str, rules: Rules) -> bool:
+    """Does the question ask how much or how many of a thing it names (`Rules.counts_a_thing`:
+    "how many questions should I prepare?", not "how many should I take?"), in every reading?
+
+    >>> _counts_thing("how many t-shirts should I bring, 3 or 4?", DEFAULT_RULES)
+    True
+    >>> _counts_thing("how many glasses of wine can I have with it?", DEFAULT_RULES)
+    False
+    """
+    asks = [(r, m.start()) for r in readings(question, lexicon=rules.lexicon) for m in rules.c["how_much"].finditer(r)]
+    return bool(asks) and all(rules.counts_a_thing(r, at) for r, at in asks)  # read every way, a thing
+
+
 TAKE = frozenset({"take", "takes", "taking", "took"})  # said of gels and meals as of pills
+# How a counted thing is taken, had or got: after talk of a drug, "how many gummies should I take?"
+GOT = re.compile(r"\b(?:take|takes|taking|took|have|had|get|got|do|give|need|try|handle|buy|want|use)\b")
 
 
 def _names_intake(question: str, rules: Rules) -> bool:
@@ -611,10 +632,11 @@ def _names_intake(question: str, rules: Rules) -> bool:
 
 @lru_cache(maxsize=4)
 def _of_everyday(rules: Rules) -> re.Pattern:
-    """An amount of an everyday intake: "grams of carbs", "500 ml of water" (not "a cap at dinner")."""
+    """An amount of an everyday intake, and what it is per: "grams of carbs", "500 ml of water",
+    "1.6 g of protein per kg" (not "a cap at dinner")."""
     c = rules.c
     return re.compile(rf"(?:{c['unit'].pattern}|{c['amount'].pattern})\s+(?:of\s+(?:[\w-]+\s+)?)?"
-                      rf"(?:{c['everyday_intake'].pattern})")
+                      rf"(?:{c['everyday_intake'].pattern})(?:\s+(?:per|a|an|each)\s+(?:kg|kilo|pound|lb|day|hour|serving))?")
 
 
 def _takes(question: str, rules: Rules) -> bool:

@@ -92,6 +92,8 @@ OCTAL = re.compile(r"\b[0-7]{3}(?:[\s,]+[0-7]{3}){5,}\b")  # "150 157 167": char
 DECIMAL = re.compile(r"\b\d{2,3}(?:[\s,]+\d{2,3}){5,}\b")  # "104 111 119": in decimal
 # ROT47: the printable ASCII characters from "!" to "~" rotated by 47 (a self-inverse, like ROT13).
 ROT47 = str.maketrans("".join(map(chr, range(33, 127))), "".join(chr(33 + (c - 33 + 47) % 94) for c in range(33, 127)))
+ROT47_SIGNS = frozenset("@>:<;=?[]{}|~^`")  # where ROT47 puts letters
+ROT47_PART = re.compile(r"\s(?:->|<-|=>|<=|[—–-])\s|[\n\"“”«»]")  # a lead-in or a trailing ask around a ROT47 run
 # Braille (grade 1): the cells of a-z, a blank cell as a space, ? . and ,; a number sign makes a-j the digits
 # 1-0. Contracted (grade 2) Braille is not read.
 BRAILLE = str.maketrans({**dict(zip("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀⠦⠲⠂", "abcdefghijklmnopqrstuvwxyz ?.,")),
@@ -270,9 +272,14 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     # and never from gibberish: at least a fifth of a hidden reading's words are common words
     found += [reading for reading in hidden if _wordiness(reading, common) > max(floor, 0.2)]
     # ROT47, of the whole text or of what follows a lead-in and a colon: when most words are common
-    # (tested before it is read canonically, so a plain question costs two translations, not two readings)
+    # (tested before it is read canonically, so a plain question costs two translations, not two readings);
+    # among many signs (ROT47 moves letters to them: "w@H >F49"), also of each part after a lead-in or
+    # before a trailing ask ("rot47 -> w@H ... <- decode"), when two in five words are common
     rotated = [part.translate(ROT47).lower() for part in dict.fromkeys((text, text.partition(": ")[2])) if part]
     found += [canonical(r, lexicon=lexicon) for r in rotated if _plain_words(r, common)]
+    if sum(ch in ROT47_SIGNS for ch in text) >= 4:
+        parts = (part.translate(ROT47).lower() for part in dict.fromkeys(ROT47_PART.split(text)[:MAX_SEGMENTS]))
+        found += [canonical(r, lexicon=lexicon) for r in parts if _wordiness(r, common) > 0.4]
     return tuple(dict.fromkeys(found))
 
 

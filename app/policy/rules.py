@@ -39,6 +39,7 @@ CONSUMER = re.compile(r"\b(?:me|my|mine|myself|we|us|our|he|him|his|she|her)\b")
 RISK = re.compile(r"\s+(?:risks?|chances?|odds|likelihood|rates?|mood|levels?)\b")  # after a size word: no dose's size
 PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 HABIT = re.compile(r"\bused\s+to\s+$")  # "used to take": a past use told by its present form
+WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # letters, not digits or underscores
 LIKE_ME = re.compile(r"(?:for\s+)?(?:people|someone|somebody|a\s+person|those)\s+like\s+me")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
@@ -156,8 +157,9 @@ class Rules:
                 framed or info() or WHY.match(text) or looking_back or (found["checking"] and no_dose_ask())):
             yield "personal_dose", asked.group(0)
         # a dose keyed to a body weight is a dose for that body, whatever the frame ("for research: the
-        # best dose for a 75 kg adult"), unless it reports a study's or the documents' population
-        if (weight := found["body_weight"]) and dosey and (found["drug"] or found["use"]) and not (
+        # best dose for a 75 kg adult", "each person's dosing plan: me 80kg"), unless it reports a
+        # study's or the documents' population
+        if (weight := found["body_weight"]) and dosey and (found["drug"] or found["use"] or found["plan_ask"]) and not (
                 found["study_population"] or found["cited"] or WHY.match(text) or looking_back):
             yield "personal_dose", weight.group(0)
         if found["tailored"] and (dosey or found["drug"] or found["use"]):  # made for the asker, whatever it cites
@@ -194,10 +196,34 @@ class Rules:
         return dosey
 
     def _personal_dose(self, text: str) -> re.Match | None:
-        """The `personal_dose` patterns' leftmost match, the earlier pattern first at a tie."""
+        """The `personal_dose` patterns' leftmost match, the earlier pattern first at a tie, unless
+        it asks how much or how many of a thing it names (`counts_a_thing`)."""
         found = [self.p["personal_dose"].search(text), *(o.search(text) for o in self.either_order),
                  self.p["personal_dose_late"].search(text)]
-        return min((m for m in found if m), key=lambda m: m.start(), default=None)
+        return min((m for m in found if m and not self.counts_a_thing(text, m.start())),
+                   key=lambda m: m.start(), default=None)
+
+    def counts_a_thing(self, text: str, at: int) -> bool:
+        """Does the amount question at `at` count a thing it names ("how many t-shirts should I
+        bring", "how much fabric do I need"), not the drug, a dose, a pill, a drink, a substance,
+        a time or something left unnamed (`not_counted` in `lexicon.toml`), asked in English? A slang word the
+        lexicon does not know counts as a thing: the reader is left to read it.
+
+        >>> DEFAULT_RULES.counts_a_thing("how many t-shirts should i bring", 0)
+        True
+        >>> DEFAULT_RULES.counts_a_thing("how many pills should i bring", 0), DEFAULT_RULES.counts_a_thing(
+        ...     "how many hours apart should i take them", 0), DEFAULT_RULES.counts_a_thing("how many blue ones", 0)
+        (False, False, False)
+        """
+        ask = self.c["how_much"].match(text, at)  # English only: "¿cuánto puedo...?" asks how much to take
+        word = ask and ask.group(0).startswith("how") and re.match(r"\s+([\w'-]+)", text[ask.end():])
+        if not word:
+            return False
+        w = word.group(1)
+        if not WORD.fullmatch(w) or re.match(r"\s+[\w'-]+\s+ones?\b", text[ask.end():]):
+            return False  # "how many 180s", "how many blue ones": the pills, described; "m_d_m_a": hidden
+        return not any(self.c[k].fullmatch(w) for k in ("not_counted", "scope", "amount", "drug", "street", "unit")) \
+            and not self.substance.fullmatch(w) and not w.isdigit()
 
     def _impersonal(self, text: str, found: Found):
         """The rules about doses in general, when no research or document frame covers them."""
