@@ -277,9 +277,9 @@ def _readings(text: str, lexicon: Lexicon) -> tuple[str, ...]:
     # before a trailing ask ("rot47 -> w@H ... <- decode"), when two in five words are common
     rotated = [part.translate(ROT47).lower() for part in dict.fromkeys((text, text.partition(": ")[2])) if part]
     found += [canonical(r, lexicon=lexicon) for r in rotated if _plain_words(r, common)]
-    if sum(ch in ROT47_SIGNS for ch in text) >= 4:
-        parts = (part.translate(ROT47).lower() for part in dict.fromkeys(ROT47_PART.split(text)[:MAX_SEGMENTS]))
-        found += [canonical(r, lexicon=lexicon) for r in parts if _wordiness(r, common) > 0.4]
+    if sum(ch in ROT47_SIGNS for ch in text) >= 4 and len(parts := ROT47_PART.split(text)) > 1:
+        rotated = [part.translate(ROT47).lower() for part in dict.fromkeys(parts[:MAX_SEGMENTS])]
+        found += [canonical(r, lexicon=lexicon) for r in rotated if _wordiness(r, common) > 0.4]
     return tuple(dict.fromkeys(found))
 
 
