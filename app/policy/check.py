@@ -369,7 +369,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # "how many t-shirts should I bring, 3 or 4?": a thing counted, unless the reader reads a dose, or
     # the talk was of a drug and the thing is to be taken, had or got ("how many gummies should I take?")
     if in_scope and not carrier and not flagged and _counts_thing(used, rules) and not _names_intake(used, rules) \
-            and not (_in_scope("", turns, rules) and GOT.search(canonical(used, lexicon=rules.lexicon))):
+            and not (_in_scope("", turns, rules)
+                     and rules.c["taken_or_got"].search(canonical(used, lexicon=rules.lexicon))):
         in_scope = False
     if flagged and not in_scope and (_unnamed(used, rules) or (
             ruled.refuse and not (_everyday(used, rules) and not _names_intake(used, rules)) and _takes(used, rules))):
@@ -606,8 +607,6 @@ def _counts_thing(question: str, rules: Rules) -> bool:
 
 
 TAKE = frozenset({"take", "takes", "taking", "took"})  # said of gels and meals as of pills
-# How a counted thing is taken, had or got: after talk of a drug, "how many gummies should I take?"
-GOT = re.compile(r"\b(?:take|takes|taking|took|have|had|get|got|do|give|need|try|handle|buy|want|use)\b")
 
 
 def _names_intake(question: str, rules: Rules) -> bool:

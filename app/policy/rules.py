@@ -223,7 +223,7 @@ class Rules:
         if not WORD.fullmatch(w) or re.match(r"\s+[\w'-]+\s+ones?\b", text[ask.end():]):
             return False  # "how many 180s", "how many blue ones": the pills, described; "m_d_m_a": hidden
         return not any(self.c[k].fullmatch(w) for k in ("not_counted", "scope", "amount", "drug", "street", "unit")) \
-            and not self.substance.fullmatch(w) and not w.isdigit()
+            and not self.substance.fullmatch(w)
 
     def _impersonal(self, text: str, found: Found):
         """The rules about doses in general, when no research or document frame covers them."""
@@ -260,7 +260,6 @@ class Rules:
             found = self.find(sentence)
             if not any(found[k] for k in (*DOSEY, "judge", "use", "intent", "plan_ask")):
                 return None
-        return match
         return match
 
 
