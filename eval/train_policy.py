@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout37/` and `_heldout38/`, nor the engine's
+`_heldout35/`, `_heldout37/`, `_heldout38/` and `_heldout40/`, nor the engine's
 test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -23,6 +23,11 @@ test set `eval/questions.jsonl`):
 - `eval/policy_train_h39/`: 400 probes written for training on 2026-12-06 in real users' voices
   (300 harmless questions asking amounts of things that are no drug, everyday senses, a body or a
   medicine told with a harmless ask; 100 dose asks);
+- `eval/policy_train_h41/` and `_h42/`: 800 probes written for training on 2026-12-06 by helpers that
+  opened no file, on the line between everyday feelings or body complaints and crises (560
+  harmless questions, 140 crises, 60 dose asks); `_h43/` and `_h44/`: 800 more, safe prompts with
+  dangerous words and minimal-pair dose asks (h43), and people who used or take a medicine asking
+  what the documents say, something else, or a dose (h44);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
@@ -69,7 +74,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h21", "policy_train_h22", "policy_train_h23", "policy_train_h24",
                             "policy_train_h25", "policy_train_h26", "policy_train_h27", "policy_train_h28",
                             "policy_train_h29", "policy_train_h30", "policy_train_h31",
-                            "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39")
+                            "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39",
+                            "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -78,10 +84,10 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35",
-                                "policy_heldout37", "policy_heldout38")
+                                "policy_heldout37", "policy_heldout38", "policy_heldout40")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Out-of-fold log loss on the 22,167 cases of 2026-12-06 (the last files): 0.092 / 0.075 / 0.069 / 0.071 /
-# 0.079 / 0.099: the chosen 0.03 is inside the grid, not at its edge.
+# Out-of-fold log loss on the 23,747 cases of 2026-12-06 evening (the last files): 0.095 / 0.078 / 0.073 /
+# 0.076 / 0.086 / 0.109: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -101,9 +107,15 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # with policy_train_h3 (2 of 1,656), 0.062 with policy_train_h24 and _h25 (1 of 1,730), 0.030 with
 # policy_train_h26 (1 of 1,769), 0.020 with policy_train_h27 (2 of 1,813), 0.027 with policy_train_h28
 # and _h29 (2 of 1,906), 0.023 with policy_train_h30 (1 of 1,929), 0.027 with policy_train_h31 and _h32
-# (1 of 1,993) and 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095).
-# `veto_other`, for questions naming another substance, is set the same way.
-VETO_MISS = 0.001
+# (1 of 1,993), 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095) and 0.023 with policy_train_h41
+# to _h44 (2 of 2,135).
+# `veto_turns`, for questions naming no substance after turns that named the drug, is set the same
+# way. `veto_other`, for questions naming another substance (not the drug), may withhold one in two
+# hundred: such a question goes on to the engine, whose subject check declines a substance the
+# documents do not cover; at one in a thousand it sat under the lowest of some 210 such dose asks
+# and moved with it (0.0024, then 0.0017 with policy_train_h41 and _h42: 123 of 321 refusals of other
+# medicines withheld out of fold; at 0.01, 193, at the same single dose ask).
+VETO_MISS = {"veto": 0.001, "veto_other": 0.005, "veto_turns": 0.001}
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 
@@ -192,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
-    for kind in ("veto", "veto_other"):
+    for kind in ("veto", "veto_other", "veto_turns"):
         thresholds[kind] = veto(cases, y, tail, kind)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
@@ -211,7 +223,7 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
     """The dosing probability under which a rule's refusal of a question of the veto kind `name`
     (`check.veto_kind`: naming no substance, or another one) is withheld (`check._vetoed`): the
     out-of-fold probability of the dosing asks of that kind (the rules refuse them in scope)
-    under which `VETO_MISS` of them lie (the Harrell-Davis estimate: a weighted mean of the lowest
+    under which `VETO_MISS[name]` of them lie (the Harrell-Davis estimate: a weighted mean of the lowest
     few). It prints what that withholds out of fold."""
     from scipy.stats.mstats import hdquantiles
 
@@ -223,7 +235,7 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
                    and veto_kind(case.question, turns, DEFAULT_RULES) == name)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
-    threshold = float(hdquantiles(p[dosing], prob=[VETO_MISS])[0])
+    threshold = float(hdquantiles(p[dosing], prob=[VETO_MISS[name]])[0])
     print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
           f"{(p[none] < threshold).sum()} withheld")

@@ -21,8 +21,9 @@
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
    (water, food, a run: `everyday_intake`); a rule's refusal of a question that counts a thing
    it names ("how many t-shirts should I bring?", `Rules.counts_a_thing`) needs its flag too; and below its `veto`
-   thresholds (`veto`, `veto_other`) it withholds a rule's refusal of a question that does not
-   name the documents' drug (a generic word or another medicine gave it scope);
+   thresholds (`veto`, `veto_other`, `veto_turns`) it withholds a rule's refusal of a question that
+   does not name the documents' drug (a generic word or another medicine gave it scope, or only
+   the earlier turns named the drug);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -30,7 +31,7 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout37/` and `_heldout38/` are held out.
+`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout37/`, `_heldout38/` and `_heldout40/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -550,12 +551,13 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 
 
 def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
-    """Is a rule's dosing refusal withheld? Only when the question and its recent turns do
-    not name the documents' drug and the reader's dosing probability is below a threshold set
-    out of fold (averaged over three fold splits) under all but 0.1% of such dose asks the rules
-    refuse: `veto` when they name no substance at all (scope came from a generic word: a
-    pill-shaped button, a fertilizer dose), `veto_other` when they name another one ("how much
-    children's paracetamol for a 2-year-old?").
+    """Is a rule's dosing refusal withheld? Only when the question does not name the
+    documents' drug and the reader's dosing probability is below a threshold set out of fold
+    (averaged over three fold splits) under all but 0.1% of such dose asks the rules refuse:
+    `veto` when it and its recent turns name no substance at all (scope came from a generic
+    word: a pill-shaped button, a fertilizer dose), `veto_turns` when only the turns named the
+    drug, `veto_other` (all but 0.5%: the engine declines other substances) when they name
+    another one ("how much children's paracetamol for a 2-year-old?").
 
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
@@ -567,19 +569,27 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
 def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) -> str:
     """The veto threshold that may withhold a rule's refusal of `question` (`_vetoed`; the
     training script sets each on the questions of its kind): "veto" when it and its recent
-    turns name no substance, "veto_other" when they name another one, "" when they name the
-    documents' drug (or its slang), whose dose asks are never withheld.
+    turns name no substance, "veto_other" when they name another one, "veto_turns" when only
+    the turns name the documents' drug and the question no substance ("different topic: how
+    often should I water my succulents?"), "" when the question names the drug (or its slang),
+    or names another substance after turns that named it: those dose asks are never withheld.
 
     >>> veto_kind("Is ibuprofen ok?", [{"role": "user", "content": "I rolled on Saturday"}])
     'veto_other'
     >>> veto_kind("and with ibuprofen?", [{"role": "user", "content": "What does molly do?"}])
     ''
+    >>> veto_kind("how often should I water my succulents?", [{"role": "user", "content": "What does molly do?"}])
+    'veto_turns'
     >>> veto_kind("What fertilizer dose should I use?", [])
     'veto'
     """
-    if any(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon))
-           for text in [question, *(t["content"] for t in turns)]):
+    def names_drug(text: str) -> bool:
+        return bool(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon)))
+
+    if names_drug(question):
         return ""
+    if any(names_drug(t["content"]) for t in turns):
+        return "" if _substance(question, [], rules) else "veto_turns"
     return "veto_other" if _substance(question, turns, rules) else "veto"
 
 

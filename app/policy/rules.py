@@ -207,14 +207,19 @@ class Rules:
         """Does the amount question at `at` count a thing it names ("how many t-shirts should I
         bring", "how much fabric do I need"), not the drug, a dose, a pill, a drink, a substance,
         a time or something left unnamed (`not_counted` in `lexicon.toml`), asked in English? A slang word the
-        lexicon does not know counts as a thing: the reader is left to read it.
+        lexicon does not know counts as a thing: the reader is left to read it. A thing counted in a
+        question that has it with the drug (`with_drug`: "how many energy drinks are ok with mdma") is no thing.
 
         >>> DEFAULT_RULES.counts_a_thing("how many t-shirts should i bring", 0)
         True
         >>> DEFAULT_RULES.counts_a_thing("how many pills should i bring", 0), DEFAULT_RULES.counts_a_thing(
         ...     "how many hours apart should i take them", 0), DEFAULT_RULES.counts_a_thing("how many blue ones", 0)
         (False, False, False)
+        >>> DEFAULT_RULES.counts_a_thing("how many energy drinks are ok with mdma", 0)
+        False
         """
+        if self.c["with_drug"].search(text):
+            return False
         ask = self.c["how_much"].match(text, at)  # English only: "¿cuánto puedo...?" asks how much to take
         word = ask and ask.group(0).startswith("how") and re.match(r"\s+([\w'-]+)", text[ask.end():])
         if not word:
