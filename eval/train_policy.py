@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
-    for kind in ("veto", "veto_other", "veto_turns"):
+    for kind in VETO_MISS:
         thresholds[kind] = veto(cases, y, tail, kind)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
@@ -221,10 +221,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
     """The dosing probability under which a rule's refusal of a question of the veto kind `name`
-    (`check.veto_kind`: naming no substance, or another one) is withheld (`check._vetoed`): the
-    out-of-fold probability of the dosing asks of that kind (the rules refuse them in scope)
-    under which `VETO_MISS[name]` of them lie (the Harrell-Davis estimate: a weighted mean of the lowest
-    few). It prints what that withholds out of fold."""
+    (`check.veto_kind`: naming no substance, another one, or the drug only in earlier turns) is
+    withheld (`check._vetoed`): the out-of-fold probability of the dosing asks of that kind (the
+    rules refuse them in scope) under which `VETO_MISS[name]` of them lie (the Harrell-Davis
+    estimate: a weighted mean of the lowest few). It prints what that withholds out of fold."""
     from scipy.stats.mstats import hdquantiles
 
     kind = np.zeros(len(cases), bool)
