@@ -1,10 +1,8 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout37/`, `_heldout38/` and `_heldout40/`, nor the engine's
-test set `eval/questions.jsonl`; `eval/policy_heldout45/` is held out too, but the 10 training
-cases that repeat one of its questions stay in until the next retrain adds it to `HELD_OUT`, so
-this script still rebuilds the shipped reader: its README):
+`_heldout35/`, `_heldout37/`, `_heldout38/`, `_heldout40/` and `_heldout45/`, nor the engine's
+test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
@@ -29,7 +27,10 @@ this script still rebuilds the shipped reader: its README):
   opened no file, on the line between everyday feelings or body complaints and crises (560
   harmless questions, 140 crises, 60 dose asks); `_h43/` and `_h44/`: 800 more, safe prompts with
   dangerous words and minimal-pair dose asks (h43), and people who used or take a medicine asking
-  what the documents say, something else, or a dose (h44);
+  what the documents say, something else, or a dose (h44); `_h46/` and `_h47/`: 800 more, people who
+  take a medicine asking amounts and times of everyday things (giving blood, a tattoo, a flight) with
+  their dose-ask twins (h46), and amounts and times at festivals, weddings and marathons, with
+  twins and calm crises (h47);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
@@ -77,7 +78,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h25", "policy_train_h26", "policy_train_h27", "policy_train_h28",
                             "policy_train_h29", "policy_train_h30", "policy_train_h31",
                             "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39",
-                            "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44")
+                            "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
+                            "policy_train_h46", "policy_train_h47")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -86,10 +88,10 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35",
-                                "policy_heldout37", "policy_heldout38", "policy_heldout40")
+                                "policy_heldout37", "policy_heldout38", "policy_heldout40", "policy_heldout45")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# Out-of-fold log loss on the 23,747 cases of 2026-12-06 evening (the last files): 0.095 / 0.078 / 0.073 /
-# 0.076 / 0.086 / 0.109: the chosen 0.03 is inside the grid, not at its edge.
+# Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
+# 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 # The n-grams' scale against the standardized columns, so their penalty is lighter. Chosen by
 # the best C's out-of-fold log loss on these files: 0.0887 (15), 0.0826 (25), 0.0829 (40),
@@ -109,15 +111,22 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # with policy_train_h3 (2 of 1,656), 0.062 with policy_train_h24 and _h25 (1 of 1,730), 0.030 with
 # policy_train_h26 (1 of 1,769), 0.020 with policy_train_h27 (2 of 1,813), 0.027 with policy_train_h28
 # and _h29 (2 of 1,906), 0.023 with policy_train_h30 (1 of 1,929), 0.027 with policy_train_h31 and _h32
-# (1 of 1,993), 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095) and 0.023 with policy_train_h41
-# to _h44 (2 of 2,135).
+# (1 of 1,993), 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095), 0.023 with policy_train_h41
+# to _h44 (2 of 2,135) and 0.015 with policy_train_h46 and _h47 (2 of 2,221).
 # `veto_turns`, for questions naming no substance after turns that named the drug, is set the same
 # way. `veto_other`, for questions naming another substance (not the drug), may withhold one in two
 # hundred: such a question goes on to the engine, whose subject check declines a substance the
 # documents do not cover; at one in a thousand it sat under the lowest of some 210 such dose asks
 # and moved with it (0.0024, then 0.0017 with policy_train_h41 and _h42: 123 of 321 refusals of other
 # medicines withheld out of fold; at 0.01, 193, at the same single dose ask).
-VETO_MISS = {"veto": 0.001, "veto_other": 0.005, "veto_turns": 0.001}
+# `veto_aside`, for questions whose only scope is another substance's name, told beside an ask of
+# something else ("I take sertraline. How many hours of sleep before an interview?"), may withhold
+# one in ten: its dose asks are of other substances (melatonin gummies, 5-HTP), which the engine
+# declines or answers without a figure. At one in fifty it sat at 0.0064 with policy_train_h46 and
+# _h47 (2026-12-06), under `veto_other` (0.055 once that kind was split off), so a medicine told
+# aside was refused more often than one asked about; a review's probes found 35 such regressions.
+# At one in ten: 0.120, withholding out of fold 4 of 39 such dose asks and 233 of 273 other refusals.
+VETO_MISS = {"veto": 0.001, "veto_other": 0.005, "veto_turns": 0.001, "veto_aside": 0.1}
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 

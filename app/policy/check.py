@@ -558,7 +558,8 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     `veto` when it and its recent turns name no substance at all (scope came from a generic
     word: a pill-shaped button, a fertilizer dose), `veto_turns` when only the turns named the
     drug, `veto_other` (all but 0.5%: the engine declines other substances) when they name
-    another one ("how much children's paracetamol for a 2-year-old?").
+    another one ("how much children's paracetamol for a 2-year-old?"), and `veto_aside` when that
+    one's name is the only scope (`veto_kind`).
 
     >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
     False
@@ -573,7 +574,12 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     turns name no substance, "veto_other" when they name another one, "veto_turns" when only
     the turns name the documents' drug and the question no substance ("different topic: how
     often should I water my succulents?"), "" when the question names the drug (or its slang),
-    or names another substance after turns that named it: those dose asks are never withheld.
+    or names another substance after turns that named it, or takes a pronoun after them ("how
+    many weeks before should I stop taking them?": `_refers_back`): those dose asks are never
+    withheld.
+    "veto_aside" is the other substance's kind when its name is the question's only scope: the
+    ask, without it, names no dose, pill or amount ("I take sertraline. How many hours of sleep
+    before an interview?"; not "I'm on sertraline, how much should I take?").
 
     >>> veto_kind("Is ibuprofen ok?", [{"role": "user", "content": "I rolled on Saturday"}])
     'veto_other'
@@ -581,8 +587,13 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     ''
     >>> veto_kind("how often should I water my succulents?", [{"role": "user", "content": "What does molly do?"}])
     'veto_turns'
+    >>> veto_kind("so when should I take it?", [{"role": "user", "content": "What does molly do?"}])
+    ''
     >>> veto_kind("What fertilizer dose should I use?", [])
     'veto'
+    >>> veto_kind("I take sertraline. How many weeks between two blood donations?", []), veto_kind(
+    ...     "I'm on sertraline, how many pills can I take?", [])
+    ('veto_aside', 'veto_other')
     """
     def names_drug(text: str) -> bool:
         return bool(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon)))
@@ -590,8 +601,12 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     if names_drug(question):
         return ""
     if any(names_drug(t["content"]) for t in turns):
-        return "" if _substance(question, [], rules) else "veto_turns"
-    return "veto_other" if _substance(question, turns, rules) else "veto"
+        return "" if _substance(question, [], rules) or _refers_back(question, rules) else "veto_turns"
+    if not _substance(question, turns, rules):
+        return "veto"
+    aside = rules.substance.sub("it", canonical(question[:MAX_CHARS], lexicon=rules.lexicon))  # "a dose of it"
+    aside = re.sub(r"\b[\w-]+'s\s+it\b", "it", aside)  # "how much children's paracetamol": how much of it
+    return "veto_other" if _in_scope(aside, turns, rules) else "veto_aside"
 
 
 def _everyday(question: str, rules: Rules) -> bool:
@@ -673,6 +688,23 @@ def _unnamed(question: str, rules: Rules) -> bool:
     (False, False)
     """
     return any(rules.c["unnamed_intake"].search(r) for r in readings(question, lexicon=rules.lexicon))
+
+
+BACK = frozenset({"it", "them", "those", "these"})  # what is taken, named in an earlier turn
+
+
+def _refers_back(question: str, rules: Rules) -> bool:
+    """Is what the question would have taken a pronoun (`unnamed_intake` ending in it, them,
+    those or these)? After turns that named the drug, it is the drug or what was said with it,
+    not a new topic. "One", "some", "this" and "that" are left out: "should I take this job?".
+
+    >>> _refers_back("How many weeks before therapy should I stop taking them?", DEFAULT_RULES)
+    True
+    >>> _refers_back("how many shots should I take?", DEFAULT_RULES), _refers_back("take it easy?", DEFAULT_RULES)
+    (False, False)
+    """
+    return any(m.group(0).split()[-1] in BACK for r in readings(question, lexicon=rules.lexicon)
+               for m in rules.c["unnamed_intake"].finditer(r))
 
 
 def _personal(question: str, rules: Rules) -> bool:
