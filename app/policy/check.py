@@ -574,9 +574,8 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     turns name no substance, "veto_other" when they name another one, "veto_turns" when only
     the turns name the documents' drug and the question no substance ("different topic: how
     often should I water my succulents?"), "" when the question names the drug (or its slang),
-    or names another substance after turns that named it, or takes a pronoun after them ("how
-    many weeks before should I stop taking them?": `_refers_back`): those dose asks are never
-    withheld.
+    or names another substance after turns that named it, or takes a pronoun after them ("so
+    when do I take them?": `_refers_back`): those dose asks are never withheld.
     "veto_aside" is the other substance's kind when its name is the question's only scope: the
     ask, without it, names no dose, pill or amount ("I take sertraline. How many hours of sleep
     before an interview?"; not "I'm on sertraline, how much should I take?").
@@ -698,7 +697,7 @@ def _refers_back(question: str, rules: Rules) -> bool:
     those or these)? After turns that named the drug, it is the drug or what was said with it,
     not a new topic. "One", "some", "this" and "that" are left out: "should I take this job?".
 
-    >>> _refers_back("How many weeks before therapy should I stop taking them?", DEFAULT_RULES)
+    >>> _refers_back("so how long before the festival should I take them?", DEFAULT_RULES)
     True
     >>> _refers_back("how many shots should I take?", DEFAULT_RULES), _refers_back("take it easy?", DEFAULT_RULES)
     (False, False)
