@@ -1,19 +1,17 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout37/`, `_heldout38/`, `_heldout40/` and `_heldout45/`, nor the engine's
-test set `eval/questions.jsonl`; `eval/policy_heldout50/` is held out too, but the 4 training
-cases that repeat one of its questions stay in until the next retrain adds it to `HELD_OUT`, so
-this script still rebuilds the shipped reader: its README):
+`_heldout35/`, `_heldout45/`, `_heldout50/` and `_heldout51/`, nor the engine's test set
+`eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
   people who used before asking what the documents say);
 - `eval/policy_train_extra.jsonl` and `eval/policy_train_more.jsonl`: cases written blind by
   helper sessions for training (38 languages, ciphers, vague multi-turn asks, minimal pairs);
-- `eval/policy_train_h1/`, `_h2/`, `_h3/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h33/`, `_h36/`:
-  the first, second, third, fifth, seventh, tenth, eleventh, thirteenth, fifteenth to thirty-third and
-  thirty-sixth held-out sets,
+- `eval/policy_train_h1/`, `_h2/`, `_h3/`, `_h5/`, `_h7/`, `_h10/`, `_h11/`, `_h13/`, `_h15/` to `_h33/`, `_h36/`,
+  `_h37/`, `_h38/`, `_h40/`: the first, second, third, fifth, seventh, tenth, eleventh, thirteenth,
+  fifteenth to thirty-third, thirty-sixth to thirty-eighth and fortieth held-out sets,
   retired to training (the first and the seventh once the ninth was written, the later ones once
   measured and read case by case, each with a fresh set written blind to measure on);
 - `eval/policy_train_h4/`, `_h6/`, `_h8/`, `_h12/` and `_h14/`:
@@ -39,7 +37,9 @@ Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inp
 question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features`
 (the rules' readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams,
 unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
-cross-validation) is fitted; each label's threshold is the lowest probability at which
+cross-validation) is fitted, and a network of one hidden layer (`network()`) on the vector and
+the features; the reader averages their probabilities, and so do the out-of-fold figures below.
+Each label's threshold is the lowest probability at which
 at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader
 flags no engine tuning question (`ENGINE_MARGIN` below it; out of fold, one question's
 probability swings with the folds it lands in). The veto thresholds (`veto`) sit in the tail of the
@@ -65,6 +65,7 @@ sys.path.insert(0, str(PROJECT))
 from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
 from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, judge, unmentioned, veto_kind  # noqa: E402
+from app.policy.language import unread  # noqa: E402
 from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
@@ -81,7 +82,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h29", "policy_train_h30", "policy_train_h31",
                             "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39",
                             "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
-                            "policy_train_h46", "policy_train_h47")
+                            "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
+                            "policy_train_h40")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -89,8 +91,8 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35",
-                                "policy_heldout37", "policy_heldout38", "policy_heldout40", "policy_heldout45")
+            *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
+                                "policy_heldout50", "policy_heldout51")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -116,7 +118,13 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # (1 of 1,993), 0.012 with policy_train_h33, _h36 and _h39 (2 of 2,095), 0.023 with policy_train_h41
 # to _h44 (2 of 2,135) and 0.015 with policy_train_h46 and _h47 (2 of 2,221).
 # `veto_turns`, for questions naming no substance after turns that named the drug, is set the same
-# way. `veto_other`, for questions naming another substance (not the drug), may withhold one in two
+# way. Since 2026-12-06 both may withhold one in two hundred, as `veto_other` does: the reader
+# (with its network) put harmless questions of both kinds in the tail where the dose asks are
+# fewest, and on 1,353 development probes it was not trained on (policy_train_h48, _h49 and two
+# reviews' probes, on the branch wip-session17-h48h49), raising `veto` from 0.025 to 0.1 let 7 more
+# harmless questions through and missed no more dose asks (0.2: 9 and 1), `veto_turns` from 0.056 to
+# 0.1, 3 and none (0.2: 8 and 3). The training run prints what one in a thousand would withhold.
+# `veto_other`, for questions naming another substance (not the drug), may withhold one in two
 # hundred: such a question goes on to the engine, whose subject check declines a substance the
 # documents do not cover; at one in a thousand it sat under the lowest of some 210 such dose asks
 # and moved with it (0.0024, then 0.0017 with policy_train_h41 and _h42: 123 of 321 refusals of other
@@ -128,9 +136,17 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # _h47 (2026-12-06), under `veto_other` (0.055 once that kind was split off), so a medicine told
 # aside was refused more often than one asked about; a review's probes found 35 such regressions.
 # At one in ten: 0.120, withholding out of fold 4 of 39 such dose asks and 233 of 273 other refusals.
-VETO_MISS = {"veto": 0.001, "veto_other": 0.005, "veto_turns": 0.001, "veto_aside": 0.1}
+VETO_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005, "veto_aside": 0.1}
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
+# The network beside the regression: chosen with whole training files held out (5 folds grouped by
+# file, as new writers are), on the 24,540 cases of 2026-12-06. The regression alone: log loss
+# 0.098, dosing recall 0.938 at 1% false flags, crisis 0.874 at 0.5%, and of the 263 harmless
+# questions of the `veto` kind, 195 refused where the veto withholds one dose ask in a thousand.
+# Averaged with a network of 256 units (penalty 0.1): 0.087, 0.946, 0.909, 154 refused; the network
+# alone: 0.122, 0.921, 0.886, 148. Averaged with 64 units (0.1 / 1.0): log loss 0.089 / 0.090; 128
+# (0.1): 0.086; 256 (0.3): 0.086; 512 (0.1): 0.085 (recall 0.944 to 0.950, 164 to 190 refused).
+HIDDEN_UNITS, HIDDEN_ALPHA = 256, 0.1
 
 
 def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -170,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.neural_network import MLPClassifier
+
+    def network() -> MLPClassifier:
+        """The network averaged with the regression (fixed seed: deterministic)."""
+        return MLPClassifier((HIDDEN_UNITS,), alpha=HIDDEN_ALPHA, max_iter=200, random_state=0)
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=READER_PATH)
@@ -193,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     x = np.hstack([vectors, extra])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = sparse.hstack([sparse.csr_matrix((x - mean) / scale), gram_matrix(questions) * args.gram_weight]).tocsr()
+    dense = (x - mean) / scale
+    z = sparse.hstack([sparse.csr_matrix(dense), gram_matrix(questions) * args.gram_weight]).tocsr()
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
     best = None
     for c in C_GRID:
@@ -203,13 +225,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"C={c}: out-of-fold log loss {loss:.4f}")
         if best is None or loss < best[0]:
             best = (loss, c, p)
-    _, c, oof = best
+    _, c, regression_oof = best
+
+    def out_of_fold(cv, regression=None) -> np.ndarray:
+        """The reader's out-of-fold probabilities: the regression's and the network's, averaged."""
+        if regression is None:
+            regression = cross_val_predict(LogisticRegression(C=c, max_iter=3000), z, y, cv=cv, method="predict_proba")
+        return (regression + cross_val_predict(network(), dense, y, cv=cv, method="predict_proba")) / 2
+
+    oof = out_of_fold(folds, regression_oof)
     # the veto's tail: out-of-fold probabilities averaged over more splits (the first is `folds`)
-    tail = np.mean([oof, *(cross_val_predict(
-        LogisticRegression(C=c, max_iter=3000), z, y, method="predict_proba",
-        cv=StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)) for seed in VETO_SPLITS[1:])], axis=0)
+    tail = np.mean([oof, *(out_of_fold(StratifiedKFold(n_splits=5, shuffle=True, random_state=seed))
+                           for seed in VETO_SPLITS[1:])], axis=0)
     model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
-    shipped = model.predict_proba(z[np.flatnonzero(own)])  # what the shipped reader says of the engine's questions
+    net = network().fit(dense, y)
+    engine = np.flatnonzero(own)  # what the shipped reader says of the engine's questions
+    shipped = (model.predict_proba(z[engine]) + net.predict_proba(dense[engine])) / 2
     thresholds = {}
     none = y == LABELS.index("none")
     for label, share in MAX_FALSE.items():
@@ -217,6 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         k = int(share * len(scores))
         engine_top = float(shipped[:, LABELS.index(label)].max()) + ENGINE_MARGIN
         thresholds[label] = float(max(scores[k] + 1e-6, FLOOR[label], engine_top))
+    # in a language the rules do not read, the reader alone refuses at its own bar: `MAX_FALSE` of the
+    # out-of-fold `none` questions in such languages (`unread`), not of all of them
+    foreign = none & np.array([bool(unread(q)) for q in questions])
+    scores = np.sort(oof[foreign, LABELS.index("dosing")])[::-1]
+    thresholds["unread"] = float(max(scores[int(MAX_FALSE["dosing"] * len(scores))] + 1e-6, thresholds["dosing"]))
+    print(f"unread: {foreign.sum()} none questions in languages the rules do not read, "
+          f"threshold {thresholds['unread']:.4f}")
     for kind in VETO_MISS:
         thresholds[kind] = veto(cases, y, tail, kind)
     report(oof, y, extra, thresholds)
@@ -224,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
         coef=model.coef_[:, :x.shape[1]].astype(np.float32), intercept=model.intercept_.astype(np.float32),
         gram_coef=(model.coef_[:, x.shape[1]:] * args.gram_weight).astype(np.float16),
+        hidden_coef=net.coefs_[0].T.astype(np.float32), hidden_intercept=net.intercepts_[0].astype(np.float32),
+        out_coef=net.coefs_[1].T.astype(np.float32), out_intercept=net.intercepts_[1].astype(np.float32),
         labels=np.asarray(LABELS), features=np.asarray(FEATURES),
         threshold_labels=np.asarray(list(thresholds)), thresholds=np.asarray(list(thresholds.values())),
         model=np.asarray(BUNDLED_MODEL))
@@ -248,10 +288,11 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
                    and veto_kind(case.question, turns, DEFAULT_RULES) == name)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
-    threshold = float(hdquantiles(p[dosing], prob=[VETO_MISS[name]])[0])
+    threshold, tight = (float(t) for t in hdquantiles(p[dosing], prob=[VETO_MISS[name], 0.001]))
     print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
-          f"{(p[none] < threshold).sum()} withheld")
+          f"{(p[none] < threshold).sum()} withheld (at one in a thousand, {tight:.4f}: "
+          f"{(p[dosing] < tight).sum()} and {(p[none] < tight).sum()})")
     return threshold
 
 

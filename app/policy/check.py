@@ -31,8 +31,8 @@
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout37/`, `_heldout38/`, `_heldout40/`,
-`_heldout45/` and `_heldout50/` are held out.
+`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/` and
+`_heldout51/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -390,7 +390,9 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if unread(question, lexicon=rules.lexicon):
         if words := unread_words(question, "substance", lexicon=rules.lexicon):
             return Verdict(True, "language", words, reply=Reply.DOSING)
-        if flagged:  # a drug the lexicon does not know in that script, read by the reader
+        if flagged and p["dosing"] >= reader.thresholds.get("unread", 0.0):
+            # a drug the lexicon does not know in that script, read by the reader: its own threshold, set on
+            # the training questions in such languages, where the reader reads less surely
             return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
         return Verdict(False, "language", reply=Reply.LANGUAGE)
     return ALLOW
@@ -554,14 +556,14 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
     """Is a rule's dosing refusal withheld? Only when the question does not name the
     documents' drug and the reader's dosing probability is below a threshold set out of fold
-    (averaged over three fold splits) under all but 0.1% of such dose asks the rules refuse:
+    (averaged over three fold splits) under all but 0.5% of such dose asks the rules refuse:
     `veto` when it and its recent turns name no substance at all (scope came from a generic
-    word: a pill-shaped button, a fertilizer dose), `veto_turns` when only the turns named the
-    drug, `veto_other` (all but 0.5%: the engine declines other substances) when they name
-    another one ("how much children's paracetamol for a 2-year-old?"), and `veto_aside` when that
-    one's name is the only scope (`veto_kind`).
+    word: a pill-shaped button, a grout dose), `veto_turns` when only the turns named the
+    drug, `veto_other` when they name another one ("how much children's paracetamol for a
+    2-year-old?": the engine declines other substances), and `veto_aside` (all but one in ten)
+    when that one's name is the only scope (`veto_kind`).
 
-    >>> _vetoed(None, None, "What fertilizer dose should I use?", [], DEFAULT_RULES)
+    >>> _vetoed(None, None, "What grout dose should I use?", [], DEFAULT_RULES)
     False
     """
     kind = veto_kind(question, turns, rules)
@@ -588,7 +590,7 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     'veto_turns'
     >>> veto_kind("so when should I take it?", [{"role": "user", "content": "What does molly do?"}])
     ''
-    >>> veto_kind("What fertilizer dose should I use?", [])
+    >>> veto_kind("What grout dose should I use?", [])
     'veto'
     >>> veto_kind("I take sertraline. How many weeks between two blood donations?", []), veto_kind(
     ...     "I'm on sertraline, how many pills can I take?", [])
