@@ -33,6 +33,9 @@ def test_the_artifact_is_small_and_matches_this_version():
     assert reader.thresholds["unread"] >= reader.thresholds["dosing"]
     assert 0.3 <= reader.thresholds["crisis"] < 1 and 0.3 <= reader.thresholds["dosing"] < 1
     assert 0 < reader.thresholds["veto"] < 0.5  # the veto acts only where the reader leans against a dose ask
+    # no veto withholds a refusal the reader alone would give: each sits under the dosing threshold
+    vetoes = ("veto", "veto_other", "veto_turns", "veto_aside")
+    assert all(reader.thresholds[k] < reader.thresholds["dosing"] for k in vetoes)
 
 
 def test_a_missing_or_stale_artifact_is_a_clear_error(tmp_path):
