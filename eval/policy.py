@@ -7,7 +7,8 @@
 Runs `app.policy.check` only (no store), by its rules, scope and language alone, so it
 takes a few seconds. `--reader` embeds each question with the bundled MiniLM and lets the
 learned reader read it too; `--ablation` prints, on the refusal side and the rest, the
-rules alone, the reader alone (its flags at its thresholds) and both. `-v` lists every
+rules alone, the reader alone (its flags at its thresholds), both without the reader's
+neighbour index (`Reader.neighbours`, the second veto) and both. `-v` lists every
 wrong verdict with what decided and the words it matched. A case expecting `refuse`
 counts as right when refused (crisis or dosing); any other when not refused.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -85,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def ablation(cases, reader, vectors, embed=None) -> None:
     """Refusal recall and over-refusal of the rules alone, the reader alone (its flags on the
-    question as written) and both, as the engine combines them (`embed`: hidden readings too)."""
-    rows = {"rules": [], "reader": [], "both": []}
+    question as written), both without the neighbour index, and both, as the engine combines
+    them (`embed`: hidden readings too)."""
+    rows = {"rules": [], "reader": [], "both, no neighbours": [], "both": []}
+    without = replace(reader, near_index=None)
     for case, vector in zip(cases, vectors):
         vector = np.asarray(vector, dtype=np.float32)
         rules = check(case.question, case.history).refuse
@@ -96,7 +100,8 @@ def ablation(cases, reader, vectors, embed=None) -> None:
         p = reader.probabilities(vector, extra, reader_grams(case.question))
         alone = p["dosing"] >= reader.thresholds["dosing"] or p["crisis"] >= reader.thresholds["crisis"]
         both = check(case.question, case.history, vector=vector, reader=reader, embed=embed).refuse
-        for name, refused in (("rules", rules), ("reader", alone), ("both", both)):
+        near = check(case.question, case.history, vector=vector, reader=without, embed=embed).refuse
+        for name, refused in (("rules", rules), ("reader", alone), ("both, no neighbours", near), ("both", both)):
             rows[name].append((case.expect == "refuse", refused))
     print("| reader | refusal recall | over-refusal |\n|---|---|---|")
     for name, pairs in rows.items():

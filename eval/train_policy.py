@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/` and `_heldout51/`, nor the engine's test set
+`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/` and `_heldout52/`, nor the engine's test set
 `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -33,20 +33,24 @@ Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`,
   twins and calm crises (h47);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
-Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the
-question's normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features`
-(the rules' readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams,
-unit length) times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold
-cross-validation) is fitted, and a network of one hidden layer (`network()`) on the vector and
-the features; the reader averages their probabilities, and so do the out-of-fold figures below.
-Each label's threshold is the lowest probability at which
-at most `MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader
-flags no engine tuning question (`ENGINE_MARGIN` below it; out of fold, one question's
-probability swings with the folds it lands in). The veto thresholds (`veto`) sit in the tail of the
-dose asks' probabilities, so they are set on the out-of-fold probabilities averaged over
-`VETO_SPLITS` fold splits, with the Harrell-Davis quantile (a weighted mean of the lowest few,
-not one of them). Deterministic: fixed folds, lbfgs. Takes a few minutes on two idle cores.
-Training cases (the engine's too) that repeat a held-out question word for word are left out.
+Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the question's
+normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features` (the rules'
+readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams, unit length)
+times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold cross-validation) is
+fitted, and a network of one hidden layer (`Networks`: three started from different seeds, their
+logits averaged) on the vector and the features; the reader averages their probabilities, and so do
+the out-of-fold figures below. Each label's threshold is the lowest probability at which at most
+`MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader flags no engine
+tuning question (`ENGINE_MARGIN` below it; out of fold, one question's probability swings with the
+folds it lands in). The veto thresholds (`veto`) sit in the tail of the dose asks' probabilities, so
+they are set on the out-of-fold probabilities averaged over `VETO_SPLITS` fold splits, with the
+Harrell-Davis quantile (a weighted mean of the lowest few, not one of them). The neighbour index
+(`app.policy.reader.near_index`: every training question's vector, in int8, with whether it is a
+dose ask) backs a second veto per kind (`near_<kind>`): the share of dose asks among a question's
+nearest training questions, out of fold with five folds by writer (a training set's folder or file),
+under which `NEAR_MISS` of the kind's plain dose asks that the first veto keeps lie. Deterministic:
+fixed folds and seeds. Takes about an hour on two idle cores. Training cases (the engine's too) that
+repeat a held-out question word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
 """
@@ -58,6 +62,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -66,7 +71,8 @@ from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
 from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, judge, unmentioned, veto_kind  # noqa: E402
 from app.policy.language import unread  # noqa: E402
-from app.policy.reader import GRAM_BUCKETS, READER_PATH  # noqa: E402
+from app.policy.reader import GRAM_BUCKETS, NEAR, READER_PATH, near_index  # noqa: E402
+from app.policy.readings import hidden  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
 DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_train.jsonl", "policy_train_extra.jsonl",
@@ -92,7 +98,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
-                                "policy_heldout50", "policy_heldout51")  # heldout52 joins at the next retrain
+                                "policy_heldout50", "policy_heldout51", "policy_heldout52")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -138,6 +144,13 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # At one in ten: 0.120, withholding out of fold 4 of 39 such dose asks and 233 of 273 other refusals.
 VETO_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005, "veto_aside": 0.1}
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
+# The neighbours' veto (2026-12-06) may withhold one in two hundred more of a kind's dose asks.
+# Chosen on 1,200 development probes never trained on (policy_train_h48 and _h49 on the branch
+# wip-session17-h48h49, and 400 more written blind that day on the branch wip-session19-h53), with
+# the reader of 2d69fb9: a prototype in all 384 dimensions withheld 18 of the 50 harmless questions
+# a rule refused and the first veto kept, and 1 of 189 such dose asks; in 96 directions, int8,
+# thresholds set as here, 7 and none. `veto_aside` has none: its one in ten is budget enough.
+NEAR_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005}
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 # The network beside the regression: chosen with whole training files held out (5 folds grouped by
 # file, as new writers are), on the 24,540 cases of 2026-12-06. The regression alone: log loss
@@ -147,6 +160,44 @@ ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questio
 # alone: 0.122, 0.921, 0.886, 148. Averaged with 64 units (0.1 / 1.0): log loss 0.089 / 0.090; 128
 # (0.1): 0.086; 256 (0.3): 0.086; 512 (0.1): 0.085 (recall 0.944 to 0.950, 164 to 190 refused).
 HIDDEN_UNITS, HIDDEN_ALPHA = 256, 0.1
+# The network is the mean of the logits of networks started from these seeds (`Networks`): one
+# network's retrain moved single questions across the bars by chance (on 2026-12-06 the engine's
+# test question test2-037 went from under the dosing bar to 0.56 with no change near it).
+SEEDS = (0, 1, 2)
+
+
+class Networks(ClassifierMixin, BaseEstimator):
+    """Networks of `HIDDEN_UNITS` (`SEEDS`), read as one: the mean of their output logits, which is
+    one network with their hidden units side by side (`merged`), so the reader's code is unchanged.
+    A scikit-learn classifier (`fit`, `predict_proba`), for `cross_val_predict`."""
+
+    def __init__(self, seeds=SEEDS):
+        self.seeds = seeds
+
+    def fit(self, x, y):
+        from sklearn.neural_network import MLPClassifier
+
+        self.nets = [MLPClassifier((HIDDEN_UNITS,), alpha=HIDDEN_ALPHA, max_iter=200, random_state=seed).fit(x, y)
+                     for seed in self.seeds]
+        self.classes_ = self.nets[0].classes_
+        return self
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(hidden coef, hidden intercept, out coef, out intercept), as `app.policy.reader` reads them."""
+        n = len(self.nets)
+        return (np.vstack([net.coefs_[0].T for net in self.nets]),
+                np.concatenate([net.intercepts_[0] for net in self.nets]),
+                np.hstack([net.coefs_[1].T for net in self.nets]) / n,
+                np.mean([net.intercepts_[1] for net in self.nets], axis=0))
+
+    def predict(self, x):
+        return self.classes_[self.predict_proba(x).argmax(axis=1)]
+
+    def predict_proba(self, x):
+        w1, b1, w2, b2 = self.merged()
+        logits = np.maximum(x @ w1.T + b1, 0.0) @ w2.T + b2
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)
 
 
 def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -185,24 +236,21 @@ def gram_matrix(questions: list[str]):
 def main(argv: list[str] | None = None) -> int:
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.neural_network import MLPClassifier
-
-    def network() -> MLPClassifier:
-        """The network averaged with the regression (fixed seed: deterministic)."""
-        return MLPClassifier((HIDDEN_UNITS,), alpha=HIDDEN_ALPHA, max_iter=200, random_state=0)
+    from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=READER_PATH)
     parser.add_argument("--gram-weight", type=float, default=GRAM_WEIGHT,
                         help=f"the n-grams' scale (default {GRAM_WEIGHT}; 0 leaves them out, for an ablation)")
     args = parser.parse_args(argv)
-    cases = []
+    cases, source = [], {}  # source: each case's writer (its set's folder, or its file)
     for path in DATA:
         found, errors = read_cases(path)
         if errors:
             raise SystemExit("\n".join(errors))
         cases += found
+        source.update((id(case), path.parent.name if path.parent.name.startswith("policy_train_h") else path.name)
+                      for case in found)
     engine, errors = read_cases(ENGINE)
     if errors:
         raise SystemExit("\n".join(errors))
@@ -231,14 +279,14 @@ def main(argv: list[str] | None = None) -> int:
         """The reader's out-of-fold probabilities: the regression's and the network's, averaged."""
         if regression is None:
             regression = cross_val_predict(LogisticRegression(C=c, max_iter=3000), z, y, cv=cv, method="predict_proba")
-        return (regression + cross_val_predict(network(), dense, y, cv=cv, method="predict_proba")) / 2
+        return (regression + cross_val_predict(Networks(), dense, y, cv=cv, method="predict_proba")) / 2
 
     oof = out_of_fold(folds, regression_oof)
     # the veto's tail: out-of-fold probabilities averaged over more splits (the first is `folds`)
     tail = np.mean([oof, *(out_of_fold(StratifiedKFold(n_splits=5, shuffle=True, random_state=seed))
                            for seed in VETO_SPLITS[1:])], axis=0)
     model = LogisticRegression(C=c, max_iter=3000).fit(z, y)
-    net = network().fit(dense, y)
+    net = Networks().fit(dense, y)
     engine = np.flatnonzero(own)  # what the shipped reader says of the engine's questions
     shipped = (model.predict_proba(z[engine]) + net.predict_proba(dense[engine])) / 2
     thresholds = {}
@@ -255,15 +303,29 @@ def main(argv: list[str] | None = None) -> int:
     thresholds["unread"] = float(max(scores[int(MAX_FALSE["dosing"] * len(scores))] + 1e-6, thresholds["dosing"]))
     print(f"unread: {foreign.sum()} none questions in languages the rules do not read, "
           f"threshold {thresholds['unread']:.4f}")
+    kinds = veto_kinds(cases)
     for kind in VETO_MISS:
-        thresholds[kind] = veto(cases, y, tail, kind)
+        thresholds[kind] = veto(kinds == kind, y, tail, kind)
+    near = near_index(vectors)
+    dosing = y == LABELS.index("dosing")
+    # folds by writer: a question's near twins by the same writer would vouch for it out of fold
+    writers = [source.get(id(case), ENGINE.name) for case in cases]
+    fold = np.zeros(len(y), int)
+    for i, (_, test) in enumerate(GroupKFold(n_splits=5).split(z, y, writers)):
+        fold[test] = i
+    plain = np.array([not hidden(q) for q in questions])
+    for kind in NEAR_MISS:
+        kept = np.flatnonzero((kinds == kind) & plain & (tail[:, LABELS.index("dosing")] >= thresholds[kind]))
+        share = near_out_of_fold(near["near_index"], dosing, fold, kept)
+        thresholds[f"near_{kind}"] = near_veto(share, dosing[kept], kind)
     report(oof, y, extra, thresholds)
     np.savez_compressed(
         args.out, mean=mean.astype(np.float32), scale=scale.astype(np.float32),
         coef=model.coef_[:, :x.shape[1]].astype(np.float32), intercept=model.intercept_.astype(np.float32),
         gram_coef=(model.coef_[:, x.shape[1]:] * args.gram_weight).astype(np.float16),
-        hidden_coef=net.coefs_[0].T.astype(np.float32), hidden_intercept=net.intercepts_[0].astype(np.float32),
-        out_coef=net.coefs_[1].T.astype(np.float32), out_intercept=net.intercepts_[1].astype(np.float32),
+        **dict(zip(("hidden_coef", "hidden_intercept", "out_coef", "out_intercept"),
+                   (w.astype(np.float32) for w in net.merged()))),
+        **near, near_dosing=dosing,
         labels=np.asarray(LABELS), features=np.asarray(FEATURES),
         threshold_labels=np.asarray(list(thresholds)), thresholds=np.asarray(list(thresholds.values())),
         model=np.asarray(BUNDLED_MODEL))
@@ -272,7 +334,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
+def veto_kinds(cases: list) -> np.ndarray:
+    """Each case's veto kind (`check.veto_kind`) when the rules refuse it in scope, else ""."""
+    kinds = []
+    for case in cases:
+        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        used = unmentioned(case.question)
+        kinds.append(veto_kind(case.question, turns, DEFAULT_RULES)
+                     if judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES) else "")
+    return np.asarray(kinds)
+
+
+def near_out_of_fold(index: np.ndarray, dosing: np.ndarray, fold: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """`Reader.neighbours` of each of `kept` (row numbers) among the questions outside its fold."""
+    unit = index.astype(np.float32)
+    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    share = np.zeros(len(kept))
+    for i, row in enumerate(kept):
+        similarity = unit @ unit[row]
+        similarity[fold == fold[row]] = -np.inf
+        nearest = np.argpartition(-similarity, NEAR)[:NEAR]
+        weight = np.maximum(similarity[nearest], 0.0)
+        share[i] = weight @ dosing[nearest] / weight.sum() if weight.sum() > 0 else 0.0
+    return share
+
+
+def near_veto(share: np.ndarray, dosing: np.ndarray, name: str) -> float:
+    """The neighbours' share under which `NEAR_MISS[name]` of the dose asks among `share` lie
+    (Harrell-Davis); it prints what that withholds out of fold."""
+    from scipy.stats.mstats import hdquantiles
+
+    threshold = float(hdquantiles(share[dosing], prob=[NEAR_MISS[name]])[0])
+    print(f"near_{name} {threshold:.4f}: rule refusals of that kind the first veto keeps, out of fold: "
+          f"{dosing.sum()} dose asks, of which {(share[dosing] < threshold).sum()} withheld; {(~dosing).sum()} "
+          f"others, of which {(share[~dosing] < threshold).sum()} withheld")
+    return threshold
+
+
+def veto(kind: np.ndarray, y: np.ndarray, oof: np.ndarray, name: str) -> float:
     """The dosing probability under which a rule's refusal of a question of the veto kind `name`
     (`check.veto_kind`: naming no substance, another one, or the drug only in earlier turns) is
     withheld (`check._vetoed`): the out-of-fold probability of the dosing asks of that kind (the
@@ -280,12 +379,6 @@ def veto(cases: list, y: np.ndarray, oof: np.ndarray, name: str) -> float:
     estimate: a weighted mean of the lowest few). It prints what that withholds out of fold."""
     from scipy.stats.mstats import hdquantiles
 
-    kind = np.zeros(len(cases), bool)
-    for i, case in enumerate(cases):
-        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
-        used = unmentioned(case.question)
-        kind[i] = (judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES)
-                   and veto_kind(case.question, turns, DEFAULT_RULES) == name)
     p = oof[:, LABELS.index("dosing")]
     dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
     threshold, tight = (float(t) for t in hdquantiles(p[dosing], prob=[VETO_MISS[name], 0.001]))

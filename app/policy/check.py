@@ -23,7 +23,8 @@
    it names ("how many t-shirts should I bring?", `Rules.counts_a_thing`) needs its flag too; and below its `veto`
    thresholds (`veto`, `veto_other`, `veto_turns`) it withholds a rule's refusal of a question that
    does not name the documents' drug (a generic word or another medicine gave it scope, or only
-   the earlier turns named the drug);
+   the earlier turns named the drug), as does its neighbour index when few of the training
+   questions nearest the question are dose asks (`Reader.neighbours`);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -383,7 +384,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
     if in_scope and not carrier and _for_animal(question, rules, turns):
         in_scope = False  # a pet's medicine: not a person's dose
-    if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules):
+    if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules, vector):
         return ruled
     if flagged and in_scope:
         return Verdict(True, "reader", f"reader: personal dosing {p['dosing']:.2f}", reply=Reply.DOSING)
@@ -553,10 +554,14 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
         says(canonical(t["content"][:MAX_CHARS], lexicon=rules.lexicon)) for t in turns)
 
 
-def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules) -> bool:
+def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules,
+            vector: np.ndarray | None = None) -> bool:
     """Is a rule's dosing refusal withheld? Only when the question does not name the
     documents' drug and the reader's dosing probability is below a threshold set out of fold
-    (averaged over three fold splits) under all but 0.5% of such dose asks the rules refuse:
+    (averaged over three fold splits) under all but 0.5% of such dose asks the rules refuse,
+    or, for a question as written (nothing hidden), when few of its nearest training questions
+    are dose asks (`Reader.neighbours` under `near_<kind>`, set out of fold to withhold 0.5% more
+    of the kind's dose asks than the probability does). The kinds (`veto_kind`):
     `veto` when it and its recent turns name no substance at all (scope came from a generic
     word: a pill-shaped button, a grout dose), `veto_turns` when only the turns named the
     drug, `veto_other` when they name another one ("how much children's paracetamol for a
@@ -567,7 +572,13 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     False
     """
     kind = veto_kind(question, turns, rules)
-    return bool(p and kind in reader.thresholds and p["dosing"] < reader.thresholds[kind])
+    if not (p and kind in reader.thresholds and np.isfinite(p["dosing"])) or p["dosing"] >= reader.thresholds["dosing"]:
+        return False  # the reader's own flag refuses: nothing to withhold
+    if p["dosing"] < reader.thresholds[kind]:
+        return True
+    near = reader.thresholds.get(f"near_{kind}")
+    return bool(near is not None and vector is not None and not hidden(question, lexicon=rules.lexicon)
+                and (share := reader.neighbours(vector)) is not None and share < near)
 
 
 def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) -> str:

@@ -2,7 +2,7 @@
 rules' readings of it and its letter n-grams, averaged with a small neural network over the
 vector and the readings, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (about 800 KB), written by `eval/train_policy.py` from
+The weights live in `reader.npz` (about 3 MB with the neighbour index), written by `eval/train_policy.py` from
 the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
 `eval/policy_train_h2/`, `h4/`, `h5/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
 never to refuse; never the held-out sets). It reads the question's vector
@@ -18,6 +18,12 @@ no drug and an everyday object); averaged with the regression, it scored better 
 files it was not fitted on (`eval/train_policy.py`). It gives a probability for each of `LABELS`; `check.py` refuses
 within the policy's scope when the dosing one reaches the artifact's threshold, and gives the
 crisis reply when the crisis one does.
+
+The artifact also holds a neighbour index: every training question's vector, centered, in its
+`NEAR_WIDTH` principal directions and int8, with whether it is a dose ask. `Reader.neighbours`
+gives the share of dose asks among a question's `NEAR` nearest; `check.py` uses it as a second
+veto. It reads the vector only, not the lexicon, so it does not follow a dose word into an
+everyday question.
 
 This module embeds nothing (the caller passes the vector) and needs no scikit-learn: the
 model is a few matrix products and softmaxes. `load_reader` reads the file once; a missing or
@@ -58,6 +64,8 @@ FEATURES = (*(f"concept:{c}" for c in CONCEPTS), *(f"rule:{r}" for r in NAMES),
 DIGITS = re.compile(r"\d")
 GRAM_BUCKETS = 2 ** 16  # hashed columns of the letter n-grams
 GRAM_SIZES = range(2, 6)  # letters per n-gram, within a word padded with a space each side
+NEAR = 10  # training questions a question's neighbours are (`Reader.neighbours`)
+NEAR_WIDTH = 96  # principal directions the neighbour index keeps
 
 
 def grams(question: str) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +128,10 @@ class Reader:
     out_intercept: np.ndarray  # (labels,)
     thresholds: dict[str, float]  # the probability at which `check.py` acts, per label
     model: str  # the embedding model the vectors come from
+    near_mean: np.ndarray | None = None  # the training questions' mean vector, to center a query
+    near_basis: np.ndarray | None = None  # (NEAR_WIDTH, width): their principal directions
+    near_index: np.ndarray | None = None  # (questions, NEAR_WIDTH) int8: each one projected, unit length
+    near_dosing: np.ndarray | None = None  # (questions,) bool: which of them are dose asks
 
     @property
     def width(self) -> int:
@@ -137,9 +149,62 @@ class Reader:
         return {label: float(v) for label, v in zip(LABELS, p)}
 
 
+    def neighbours(self, vector: np.ndarray) -> float | None:
+        """The share of dose asks among the `NEAR` training questions nearest to the question's
+        normalized vector (cosine in the index's `NEAR_WIDTH` principal directions, each weighted by
+        its similarity), or None when the artifact holds no index or the vector gives no reading
+        (not finite, at the index's mean, no neighbour alike): then no veto. It reads the MiniLM
+        vector only, not the lexicon, so unlike the probabilities it follows no dose word: an
+        everyday question worded like a dose ask ("how many pizzas should I order?") sits among
+        the everyday questions written in the training files.
+
+        >>> import numpy as np
+        >>> reader = load_reader()
+        >>> 0.0 <= reader.neighbours(np.ones(reader.width, dtype=np.float32) / reader.width ** 0.5) <= 1.0
+        True
+        """
+        if self.near_index is None:
+            return None
+        with np.errstate(all="ignore"):  # a vector that is not finite gives no reading, below
+            query = self.near_basis @ (np.asarray(vector, dtype=np.float32).ravel() - self.near_mean)
+        norm = float(np.linalg.norm(query))
+        if not np.isfinite(norm) or norm == 0.0:
+            return None  # no reading: the probability's veto alone
+        similarity = self.near_index @ (query / norm)
+        nearest = np.argpartition(-similarity, NEAR)[:NEAR]
+        weight = np.maximum(similarity[nearest], 0.0)
+        total = float(weight.sum())
+        return float(weight @ self.near_dosing[nearest] / total) if total > 0 else None
+
+
+def near_index(vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """The neighbour index of normalized `vectors` (the training questions'), as `Reader`'s
+    `near_*` arrays less `near_dosing`: their mean, their first `NEAR_WIDTH` principal
+    directions, and each vector centered, projected, scaled to unit length and stored in int8
+    (about 100 bytes a question). The training script writes it; `Reader.neighbours` reads it."""
+    mean = vectors.mean(axis=0)
+    basis = np.linalg.svd(vectors - mean, full_matrices=False)[2][:NEAR_WIDTH]
+    projected = (vectors - mean) @ basis.T
+    projected /= np.maximum(np.linalg.norm(projected, axis=1, keepdims=True), 1e-12)
+    index = np.round(projected * 127).astype(np.int8)
+    return {"near_mean": mean.astype(np.float32), "near_basis": basis.astype(np.float32), "near_index": index}
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
     p = np.exp(logits - logits.max())
     return p / p.sum()
+
+
+def _near(arrays: dict) -> tuple[np.ndarray, ...]:
+    """The neighbour index's arrays, the int8 rows as unit-length float32 rows."""
+    index, basis, mean, dosing = (arrays[k] for k in ("near_index", "near_basis", "near_mean", "near_dosing"))
+    width = len(arrays["mean"]) - len(FEATURES)
+    if index.ndim != 2 or len(index) <= NEAR or basis.shape != (index.shape[1], width) or mean.shape != (width,) \
+            or dosing.shape != (len(index),) or not (np.isfinite(basis).all() and np.isfinite(mean).all()):
+        raise ValueError("its neighbour index is not this version's; rerun eval/train_policy.py")
+    index = index.astype(np.float32)
+    index /= np.maximum(np.linalg.norm(index, axis=1, keepdims=True), 1e-12)
+    return mean.astype(np.float32), basis.astype(np.float32), index, dosing.astype(bool)
 
 
 @lru_cache(maxsize=2)
@@ -152,6 +217,8 @@ def load_reader(path: Path = READER_PATH) -> Reader:
                 tuple(str(x) for x in arrays["features"]) != FEATURES:
             raise ValueError("its labels or features are not this version's; rerun eval/train_policy.py")
         thresholds = dict(zip((str(x) for x in arrays["threshold_labels"]), map(float, arrays["thresholds"])))
+        if not all(0.0 <= v <= 1.0 for v in thresholds.values()):
+            raise ValueError("its thresholds are not probabilities; rerun eval/train_policy.py")
         if arrays["gram_coef"].shape != (len(LABELS), GRAM_BUCKETS):
             raise ValueError("its n-gram weights are not this version's; rerun eval/train_policy.py")
         if arrays["hidden_coef"].shape[1] != len(arrays["mean"]):
@@ -159,7 +226,8 @@ def load_reader(path: Path = READER_PATH) -> Reader:
         return Reader(arrays["mean"], arrays["scale"], arrays["coef"], arrays["intercept"],
                       arrays["gram_coef"], arrays["hidden_coef"].astype(np.float32),
                       arrays["hidden_intercept"].astype(np.float32), arrays["out_coef"].astype(np.float32),
-                      arrays["out_intercept"].astype(np.float32), thresholds, str(arrays["model"]))
+                      arrays["out_intercept"].astype(np.float32), thresholds, str(arrays["model"]),
+                      *(_near(arrays) if "near_index" in arrays else ()))
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise PolicyModelError(f"cannot load the policy's learned reader {path}: {exc} "
                                "(python eval/train_policy.py writes it)") from exc

@@ -217,6 +217,14 @@ class Rules:
         (False, False, False)
         >>> DEFAULT_RULES.counts_a_thing("how many energy drinks are ok with mdma", 0)
         False
+
+        A measure (`measure`: ml, cups, drops) counts the thing it is of, if it names one:
+
+        >>> DEFAULT_RULES.counts_a_thing("how many ml of tomato feed per litre", 0), DEFAULT_RULES.counts_a_thing(
+        ...     "how many mg of molly", 0), DEFAULT_RULES.counts_a_thing("how many drops should i take", 0)
+        (True, False, False)
+        >>> DEFAULT_RULES.counts_a_thing("how many ml of cough syrup should i drink to get high", 0)
+        False
         """
         if self.c["with_drug"].search(text):
             return False
@@ -225,6 +233,14 @@ class Rules:
         if not word:
             return False
         w = word.group(1)
+        if self.c["measure"].fullmatch(w):  # "how many ml of tomato feed": the thing measured, unless
+            if self.c["scope"].search(text):  # the question has a use ("of cough syrup ... to get high")
+                return False
+            word = re.match(r"\s+of\s+(?:(?:the|a|an|my|our|your|this|that|some)\s+)?([\w'-]+)",
+                            text[ask.end() + word.end():])
+            if not word:
+                return False
+            w = word.group(1)
         if not WORD.fullmatch(w) or re.match(r"\s+[\w'-]+\s+ones?\b", text[ask.end():]):
             return False  # "how many 180s", "how many blue ones": the pills, described; "m_d_m_a": hidden
         return not any(self.c[k].fullmatch(w) for k in ("not_counted", "scope", "amount", "drug", "street", "unit")) \

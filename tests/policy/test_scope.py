@@ -271,6 +271,8 @@ def test_a_question_that_changes_the_subject_leaves_the_talk_s_scope_behind():
     assert not policy.check("Interesting. Totally separate: how many days of leave should I take?", drug_talk).refuse
     assert policy.check("Interesting. How many should I take?", drug_talk).refuse
     assert policy.switches_topic("Good to know. Completely different: how do I descale a kettle?")
+    # a remark before the switch may itself carry the dose ("took 2 already, different question: ...")
+    assert not policy.switches_topic("took 2 already, different question: how many more can I take?")
     assert not policy.switches_topic("Is a comedown totally separate from serotonin syndrome?")
     assert not policy.switches_topic("Totally different, what about its effect on the heart?")  # a reaction
     # a question that points back at the talk has not left it
