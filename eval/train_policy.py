@@ -49,7 +49,7 @@ Harrell-Davis quantile (a weighted mean of the lowest few, not one of them). The
 dose ask) backs a second veto per kind (`near_<kind>`): the share of dose asks among a question's
 nearest training questions, out of fold with five folds by writer (a training set's folder or file),
 under which `NEAR_MISS` of the kind's plain dose asks that the first veto keeps lie. Deterministic:
-fixed folds and seeds. Takes about an hour on two idle cores. Training cases (the engine's too) that
+fixed folds and seeds. Takes about 26 minutes on two idle cores. Training cases (the engine's too) that
 repeat a held-out question word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
