@@ -71,7 +71,7 @@ from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
 from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, judge, unmentioned, veto_kind  # noqa: E402
 from app.policy.language import unread  # noqa: E402
-from app.policy.reader import GRAM_BUCKETS, NEAR, READER_PATH, near_index  # noqa: E402
+from app.policy.reader import GRAM_BUCKETS, READER_PATH, near_index, share_of_doses, unit_rows  # noqa: E402
 from app.policy.readings import hidden  # noqa: E402
 from ingest.embed import BUNDLED_MODEL, load_embeddings  # noqa: E402
 
@@ -347,15 +347,13 @@ def veto_kinds(cases: list) -> np.ndarray:
 
 def near_out_of_fold(index: np.ndarray, dosing: np.ndarray, fold: np.ndarray, kept: np.ndarray) -> np.ndarray:
     """`Reader.neighbours` of each of `kept` (row numbers) among the questions outside its fold."""
-    unit = index.astype(np.float32)
-    unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
-    share = np.zeros(len(kept))
+    unit = unit_rows(index)
+    share = np.ones(len(kept))  # no question alike at all: no reading, never withheld (as at run time)
     for i, row in enumerate(kept):
         similarity = unit @ unit[row]
         similarity[fold == fold[row]] = -np.inf
-        nearest = np.argpartition(-similarity, NEAR)[:NEAR]
-        weight = np.maximum(similarity[nearest], 0.0)
-        share[i] = weight @ dosing[nearest] / weight.sum() if weight.sum() > 0 else 0.0
+        if (found := share_of_doses(similarity, dosing)) is not None:
+            share[i] = found
     return share
 
 

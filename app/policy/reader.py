@@ -2,7 +2,7 @@
 rules' readings of it and its letter n-grams, averaged with a small neural network over the
 vector and the readings, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (about 3 MB with the neighbour index), written by `eval/train_policy.py` from
+The weights live in `reader.npz` (about 3.6 MB with the neighbour index), written by `eval/train_policy.py` from
 the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
 `eval/policy_train_h2/`, `h4/`, `h5/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
 never to refuse; never the held-out sets). It reads the question's vector
@@ -170,11 +170,21 @@ class Reader:
         norm = float(np.linalg.norm(query))
         if not np.isfinite(norm) or norm == 0.0:
             return None  # no reading: the probability's veto alone
-        similarity = self.near_index @ (query / norm)
-        nearest = np.argpartition(-similarity, NEAR)[:NEAR]
-        weight = np.maximum(similarity[nearest], 0.0)
-        total = float(weight.sum())
-        return float(weight @ self.near_dosing[nearest] / total) if total > 0 else None
+        return share_of_doses(self.near_index @ (query / norm), self.near_dosing)
+
+
+def share_of_doses(similarity: np.ndarray, dosing: np.ndarray) -> float | None:
+    """The share of dose asks (`dosing`) among the `NEAR` questions of highest `similarity`, each
+    weighted by it (negative similarities count nothing), or None when none is alike at all.
+    `Reader.neighbours` and the training script's out-of-fold shares both read it.
+
+    >>> share_of_doses(np.array([0.9, 0.1, -0.5] + [0.0] * 10), np.array([True, False, True] + [False] * 10))
+    0.9
+    """
+    nearest = np.argpartition(-similarity, NEAR)[:NEAR]
+    weight = np.maximum(similarity[nearest], 0.0)
+    total = float(weight.sum())
+    return float(weight @ dosing[nearest] / total) if total > 0 else None
 
 
 def near_index(vectors: np.ndarray) -> dict[str, np.ndarray]:
@@ -202,9 +212,14 @@ def _near(arrays: dict) -> tuple[np.ndarray, ...]:
     if index.ndim != 2 or len(index) <= NEAR or basis.shape != (index.shape[1], width) or mean.shape != (width,) \
             or dosing.shape != (len(index),) or not (np.isfinite(basis).all() and np.isfinite(mean).all()):
         raise ValueError("its neighbour index is not this version's; rerun eval/train_policy.py")
-    index = index.astype(np.float32)
-    index /= np.maximum(np.linalg.norm(index, axis=1, keepdims=True), 1e-12)
-    return mean.astype(np.float32), basis.astype(np.float32), index, dosing.astype(bool)
+    return mean.astype(np.float32), basis.astype(np.float32), unit_rows(index), dosing.astype(bool)
+
+
+def unit_rows(index: np.ndarray) -> np.ndarray:
+    """The neighbour index's int8 rows as unit-length float32 rows."""
+    rows = index.astype(np.float32)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return rows
 
 
 @lru_cache(maxsize=2)
