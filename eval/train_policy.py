@@ -1,7 +1,7 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/` and `_heldout52/`, nor the engine's test set
+`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/` and `_heldout56/`, nor the engine's test set
 `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -98,7 +98,8 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # (blind writers reach for the same everyday examples), so no held-out figure is remembered.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
-                                "policy_heldout50", "policy_heldout51", "policy_heldout52")
+                                "policy_heldout50", "policy_heldout51", "policy_heldout52",
+                                "policy_heldout56")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -142,7 +143,13 @@ FLOOR = {"dosing": 0.5, "crisis": 0.4}  # never act below these
 # _h47 (2026-12-06), under `veto_other` (0.055 once that kind was split off), so a medicine told
 # aside was refused more often than one asked about; a review's probes found 35 such regressions.
 # At one in ten: 0.120, withholding out of fold 4 of 39 such dose asks and 233 of 273 other refusals.
-VETO_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005, "veto_aside": 0.1}
+# `veto_drug`, for questions naming the drug (pills, a medicine), may withhold one in a thousand, by
+# the probability only: of the 1,560 development probes of 2026-12-06 (policy_train_h48, _h49, _h53,
+# _h54, never trained on), 4 harmless questions naming the drug that a rule refused had a dosing
+# probability under 0.05, and no dose ask did ("Why do I get agitated and anxious on ecstasy?").
+# First set on 2026-12-06, on the probability of a refusal (dosing or crisis): 0.091, withholding out
+# of fold 4 of 3,066 such dose asks and crises, and 6 of 21 other refusals.
+VETO_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005, "veto_aside": 0.1, "veto_drug": 0.001}
 VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold probabilities set the veto
 # The neighbours' veto (2026-12-06) may withhold one in two hundred more of a kind's dose asks.
 # Chosen on 1,200 development probes never trained on (policy_train_h48 and _h49 on the branch
@@ -150,6 +157,9 @@ VETO_SPLITS = (0, 1, 2)  # the fold splits (random states) whose out-of-fold pro
 # the reader of 2d69fb9: a prototype in all 384 dimensions withheld 18 of the 50 harmless questions
 # a rule refused and the first veto kept, and 1 of 189 such dose asks; in 96 directions, int8,
 # thresholds set as here, 7 and none. `veto_aside` has none: its one in ten is budget enough.
+# `veto_drug` has none: at one in a thousand it sat at 0.0002 (2026-12-06, on the dosing probability
+# alone), where the dose asks with no dose ask among their neighbours tie at 0, so it withheld 10 of
+# 2,940 out of fold, not 3.
 NEAR_MISS = {"veto": 0.005, "veto_other": 0.005, "veto_turns": 0.005}
 ENGINE_MARGIN = 0.02  # how far below each threshold the engine's tuning questions stay
 # The network beside the regression: chosen with whole training files held out (5 folds grouped by
@@ -315,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         fold[test] = i
     plain = np.array([not hidden(q) for q in questions])
     for kind in NEAR_MISS:
-        kept = np.flatnonzero((kinds == kind) & plain & (tail[:, LABELS.index("dosing")] >= thresholds[kind]))
+        kept = np.flatnonzero((kinds == kind) & plain & (1.0 - tail[:, LABELS.index("none")] >= thresholds[kind]))
         share = near_out_of_fold(near["near_index"], dosing, fold, kept)
         thresholds[f"near_{kind}"] = near_veto(share, dosing[kept], kind)
     report(oof, y, extra, thresholds)
@@ -370,17 +380,20 @@ def near_veto(share: np.ndarray, dosing: np.ndarray, name: str) -> float:
 
 
 def veto(kind: np.ndarray, y: np.ndarray, oof: np.ndarray, name: str) -> float:
-    """The dosing probability under which a rule's refusal of a question of the veto kind `name`
-    (`check.veto_kind`: naming no substance, another one, or the drug only in earlier turns) is
-    withheld (`check._vetoed`): the out-of-fold probability of the dosing asks of that kind (the
-    rules refuse them in scope) under which `VETO_MISS[name]` of them lie (the Harrell-Davis
-    estimate: a weighted mean of the lowest few). It prints what that withholds out of fold."""
+    """The probability of a refusal (dosing or crisis) under which a rule's refusal of a question
+    of the veto kind `name` (`check.veto_kind`: naming no substance, another one, the drug only in
+    earlier turns, or the drug) is withheld (`check._vetoed`): the out-of-fold probability under
+    which `VETO_MISS[name]` of the dose asks of that kind lie (the rules refuse them in scope;
+    crises the rules refused as dose asks count with them, since a withheld refusal of a crisis
+    would let it through), as the Harrell-Davis estimate (a weighted mean of the lowest few).
+    It prints what that withholds out of fold."""
     from scipy.stats.mstats import hdquantiles
 
-    p = oof[:, LABELS.index("dosing")]
-    dosing, none = kind & (y == LABELS.index("dosing")), kind & (y == LABELS.index("none"))
+    p = 1.0 - oof[:, LABELS.index("none")]  # dosing or crisis: what the reader reads as a refusal
+    # the refusals that must stand: dose asks, and crises the rules refused as dose asks
+    dosing, none = kind & (y != LABELS.index("none")), kind & (y == LABELS.index("none"))
     threshold, tight = (float(t) for t in hdquantiles(p[dosing], prob=[VETO_MISS[name], 0.001]))
-    print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks, "
+    print(f"{name} {threshold:.4f}: rule refusals of that kind, out of fold: {dosing.sum()} dose asks and crises, "
           f"of which {(p[dosing] < threshold).sum()} withheld; {none.sum()} others, of which "
           f"{(p[none] < threshold).sum()} withheld (at one in a thousand, {tight:.4f}: "
           f"{(p[dosing] < tight).sum()} and {(p[none] < tight).sum()})")

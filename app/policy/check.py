@@ -24,7 +24,9 @@
    thresholds (`veto`, `veto_other`, `veto_turns`) it withholds a rule's refusal of a question that
    does not name the documents' drug (a generic word or another medicine gave it scope, or only
    the earlier turns named the drug), as does its neighbour index when few of the training
-   questions nearest the question are dose asks (`Reader.neighbours`);
+   questions nearest the question are dose asks (`Reader.neighbours`); a follow-up to talk
+   that named no substance (`_elsewhere`) stays in scope when the talk and the question, read
+   whole as one text, read as a dose ask (`_reads_as_dose`);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -33,7 +35,7 @@
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
 `eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/` and `_heldout52/` are held out.
+`_heldout51/`, `_heldout52/` and `_heldout56/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -380,7 +382,7 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
         # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
         # reader reads what it is, and the rules read a dose ask of taking too: two readers agree
         in_scope = True
-    if in_scope and _elsewhere(question, turns, rules):
+    if in_scope and _elsewhere(question, turns, rules) and not _reads_as_dose(question, turns, reader, embed, rules):
         in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
     if in_scope and not carrier and _for_animal(question, rules, turns):
         in_scope = False  # a pet's medicine: not a person's dose
@@ -453,6 +455,8 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
     with a unit, nor a use other than taking ("been rolling for 6 hours") that the talk did not
     use in an everyday sense, of its own, so what it asks to take is the talk's subject; the
     recent turns hold a question of the user's, and none of them names a substance or a dose.
+    The caller keeps it in scope all the same when the talk, read whole, asks a dose
+    (`_reads_as_dose`: "my kit results came back fine ... so how many can I take saturday").
 
     >>> talk = [{"role": "user", "content": "I have 25 vacation days left this year."}]
     >>> _elsewhere("So how many should I take at once?", talk, DEFAULT_RULES)
@@ -473,6 +477,22 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
     if any(m.group(0) not in TAKE and _stem(m.group(0)) not in talk for m in rules.c["use"].finditer(text)):
         return False
     return not _in_scope("", turns, rules)
+
+
+def _reads_as_dose(question: str, turns: list[dict], reader: Reader | None,
+                   embed: Callable[[str], np.ndarray] | None, rules: Rules) -> bool:
+    """Does the talk, read whole, ask a dose? The user's recent turns and `question` joined as
+    one text (its end kept, up to `MAX_CHARS`), read by the learned reader as it reads a question
+    (`embed` gives its vector): "got my kit results back, the colour matched. cool so how many of
+    them can i take saturday" names no drug, but reads as a dose ask at the dosing threshold,
+    where "I have 25 vacation days left. So how many should I take at once?" does not. Without
+    the reader or `embed`, no: `_elsewhere` decides alone.
+    """
+    if reader is None or embed is None:
+        return False
+    text = " ".join([*(t["content"] for t in turns if t["role"] == "user"), question])[-MAX_CHARS:]
+    extra = features(text, [], rule=judge(text, rules).rule, rules=rules)
+    return reader.probabilities(embed(text), extra, grams(text))["dosing"] >= reader.thresholds["dosing"]
 
 
 def _stem(word: str) -> str:
@@ -556,17 +576,19 @@ def _in_scope(question: str, turns: list[dict], rules: Rules) -> bool:
 
 def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[dict], rules: Rules,
             vector: np.ndarray | None = None) -> bool:
-    """Is a rule's dosing refusal withheld? Only when the question does not name the
-    documents' drug and the reader's dosing probability is below a threshold set out of fold
-    (averaged over three fold splits) under all but 0.5% of such dose asks the rules refuse,
+    """Is a rule's dosing refusal withheld? Only when the reader's probability of a refusal
+    (dosing or crisis) is below a threshold set out of fold (averaged over three fold splits)
+    under all but 0.5% of the dose asks and crises of the question's kind the rules refuse
+    (0.1% when it names the documents' drug),
     or, for a question as written (nothing hidden), when few of its nearest training questions
     are dose asks (`Reader.neighbours` under `near_<kind>`, set out of fold to withhold 0.5% more
     of the kind's dose asks than the probability does). The kinds (`veto_kind`):
     `veto` when it and its recent turns name no substance at all (scope came from a generic
     word: a pill-shaped button, a grout dose), `veto_turns` when only the turns named the
     drug, `veto_other` when they name another one ("how much children's paracetamol for a
-    2-year-old?": the engine declines other substances), and `veto_aside` (all but one in ten)
-    when that one's name is the only scope (`veto_kind`).
+    2-year-old?": the engine declines other substances), `veto_aside` (all but one in ten)
+    when that one's name is the only scope, and `veto_drug` (all but one in a thousand) when the
+    question names the drug ("why do I get anxious on ecstasy?"; `veto_kind`).
 
     >>> _vetoed(None, None, "What grout dose should I use?", [], DEFAULT_RULES)
     False
@@ -574,7 +596,7 @@ def _vetoed(p: dict | None, reader: Reader | None, question: str, turns: list[di
     kind = veto_kind(question, turns, rules)
     if not (p and kind in reader.thresholds and np.isfinite(p["dosing"])) or p["dosing"] >= reader.thresholds["dosing"]:
         return False  # the reader's own flag refuses: nothing to withhold
-    if p["dosing"] < reader.thresholds[kind]:
+    if p["dosing"] + p["crisis"] < reader.thresholds[kind]:  # the reader reads neither a dose ask nor a crisis
         return True
     near = reader.thresholds.get(f"near_{kind}")
     return bool(near is not None and vector is not None and not hidden(question, lexicon=rules.lexicon)
@@ -586,9 +608,10 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
     training script sets each on the questions of its kind): "veto" when it and its recent
     turns name no substance, "veto_other" when they name another one, "veto_turns" when only
     the turns name the documents' drug and the question no substance ("different topic: how
-    often should I water my succulents?"), "" when the question names the drug (or its slang),
-    or names another substance after turns that named it, or takes a pronoun after them ("so
-    when do I take them?": `_refers_back`): those dose asks are never withheld.
+    often should I water my succulents?"), "veto_drug" when the question names the drug, pills
+    or a medicine (its budget is one dose ask in a thousand, the others' one in two hundred), ""
+    when it names another substance after turns that named the drug, or takes a pronoun after
+    them ("so when do I take them?": `_refers_back`): those dose asks are never withheld.
     "veto_aside" is the other substance's kind when its name is the question's only scope: the
     ask, without it, names no dose, pill or amount ("I take sertraline. How many hours of sleep
     before an interview?"; not "I'm on sertraline, how much should I take?").
@@ -611,7 +634,7 @@ def veto_kind(question: str, turns: list[dict], rules: Rules = DEFAULT_RULES) ->
         return bool(rules.drug.search(canonical(text[:MAX_CHARS], lexicon=rules.lexicon)))
 
     if names_drug(question):
-        return ""
+        return "veto_drug"
     if any(names_drug(t["content"]) for t in turns):
         return "" if _substance(question, [], rules) or _refers_back(question, rules) else "veto_turns"
     if not _substance(question, turns, rules):
