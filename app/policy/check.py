@@ -21,9 +21,10 @@
    a dose ask too ("a small amount is ok, right?"), unless it names an everyday intake
    (water, food, a run: `everyday_intake`); a rule's refusal of a question that counts a thing
    it names ("how many t-shirts should I bring?", `Rules.counts_a_thing`) needs its flag too; and below its `veto`
-   thresholds (`veto`, `veto_other`, `veto_turns`) it withholds a rule's refusal of a question that
-   does not name the documents' drug (a generic word or another medicine gave it scope, or only
-   the earlier turns named the drug), as does its neighbour index when few of the training
+   thresholds (`veto`, `veto_other`, `veto_turns`, `veto_aside`; `veto_drug`, one dose ask in a
+   thousand, when the question names the drug) it withholds a rule's refusal that it reads as
+   neither a dose ask nor a crisis (`_vetoed`), as does its neighbour index, for a question not
+   naming the drug, when few of the training
    questions nearest the question are dose asks (`Reader.neighbours`); a follow-up to talk
    that named no substance (`_elsewhere`) stays in scope when the talk and the question, read
    whole as one text, read as a dose ask (`_reads_as_dose`);
