@@ -1,8 +1,8 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/` and `_heldout56/`, nor the engine's test set
-`eval/questions.jsonl`):
+`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/` and `_heldout58/`,
+nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
@@ -30,8 +30,13 @@ Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`,
   what the documents say, something else, or a dose (h44); `_h46/` and `_h47/`: 800 more, people who
   take a medicine asking amounts and times of everyday things (giving blood, a tattoo, a flight) with
   their dose-ask twins (h46), and amounts and times at festivals, weddings and marathons, with
-  twins and calm crises (h47);
+  twins and calm crises (h47); `_h59/` and `_h60/`: 600 more on 2026-12-07, talk that makes the ask
+  clear only from the chat so far (a go/no-go, an amount, a redose, a timing, often with no drug named
+  in any turn), with twins whose follow-up stays on the documents or moves to another subject;
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
+
+A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
+amount after talk naming none) is also a case of its own as that text (`joined`), labelled as it is.
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the question's
 normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features` (the rules'
@@ -59,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +75,17 @@ sys.path.insert(0, str(PROJECT))
 
 from app.evaluation import read_cases  # noqa: E402
 from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: E402
-from app.policy.check import DEFAULT_RULES, RECENT_TURNS, _in_scope, judge, unmentioned, veto_kind  # noqa: E402
+from app.policy.check import (  # noqa: E402
+    DEFAULT_RULES,
+    RECENT_TURNS,
+    _elsewhere,
+    _in_scope,
+    joined_talk,
+    judge,
+    switches_topic,
+    unmentioned,
+    veto_kind,
+)
 from app.policy.language import unread  # noqa: E402
 from app.policy.reader import GRAM_BUCKETS, READER_PATH, near_index, share_of_doses, unit_rows  # noqa: E402
 from app.policy.readings import hidden  # noqa: E402
@@ -89,7 +105,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39",
                             "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
                             "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
-                            "policy_train_h40")
+                            "policy_train_h40", "policy_train_h59", "policy_train_h60")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -99,7 +115,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
                                 "policy_heldout50", "policy_heldout51", "policy_heldout52",
-                                "policy_heldout56")
+                                "policy_heldout56", "policy_heldout58")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -224,6 +240,22 @@ def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
     return questions, np.stack(extra), np.asarray(labels)
 
 
+def joined(cases: list) -> list[tuple]:
+    """(case, its talk read whole) for each follow-up that `check._reads_as_dose` reads whole: one
+    naming no drug, pill or amount after talk naming none (`check._elsewhere`). The talk read whole
+    (`check.joined_talk`, no history) is labelled as the case is, so the reader learns the text it
+    is asked to read there: "got my kit results back ... so how many can I take saturday" a dose ask,
+    "I have 25 vacation days left. So how many should I take at once?" none."""
+    talks = []
+    for case in cases:
+        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        if turns and not switches_topic(case.question) and _elsewhere(case.question, turns, DEFAULT_RULES):
+            talks.append((case, replace(case, id=f"{case.id}/talk", question=joined_talk(case.question, turns),
+                                        history=[])))
+    print(f"added {len(talks)} talks read whole")
+    return talks
+
+
 def without_held_out(cases: list) -> list:
     """`cases` less those whose question (case and blanks aside) is a held-out question."""
     held = {c.question.casefold().strip() for path in HELD_OUT for c in read_cases(path)[0]}
@@ -265,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         raise SystemExit("\n".join(errors))
     cases, engine = without_held_out(cases), without_held_out(engine)
+    talks = joined(cases)
+    source.update((id(talk), source[id(case)]) for case, talk in talks)
+    cases += [talk for _, talk in talks]
     own = np.r_[np.zeros(len(cases), bool), np.ones(len(engine), bool)]
     cases += engine
     questions, extra, y = rows(cases)

@@ -36,7 +36,7 @@
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
 `eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/`, `_heldout52/` and `_heldout56/` are held out.
+`_heldout51/`, `_heldout52/`, `_heldout56/` and `_heldout58/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -491,9 +491,21 @@ def _reads_as_dose(question: str, turns: list[dict], reader: Reader | None,
     """
     if reader is None or embed is None:
         return False
-    text = " ".join([*(t["content"] for t in turns if t["role"] == "user"), question])[-MAX_CHARS:]
+    text = joined_talk(question, turns)
     extra = features(text, [], rule=judge(text, rules).rule, rules=rules)
     return reader.probabilities(embed(text), extra, grams(text))["dosing"] >= reader.thresholds["dosing"]
+
+
+def joined_talk(question: str, turns: list[dict]) -> str:
+    """The user's recent turns and `question` as one text, its end kept (up to `MAX_CHARS`): what
+    `_reads_as_dose` reads, and what the training script adds as a case of its own where that
+    reading is made (`eval/train_policy.py`, `joined`).
+
+    >>> joined_talk("so how many?", [{"role": "user", "content": "my kit came back clean."},
+    ...                              {"role": "assistant", "content": "The documents don't cover that."}])
+    'my kit came back clean. so how many?'
+    """
+    return " ".join([*(t["content"] for t in turns if t["role"] == "user"), question])[-MAX_CHARS:]
 
 
 def _stem(word: str) -> str:
