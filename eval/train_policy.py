@@ -226,11 +226,17 @@ class Networks(ClassifierMixin, BaseEstimator):
         return p / p.sum(axis=1, keepdims=True)
 
 
+def recent(case) -> list[dict]:
+    """The case's last `RECENT_TURNS` turns that hold text: what the rows, the veto kinds and the talks
+    read whole are made of. (Run time also drops an assistant turn that declined; left out here.)"""
+    return [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+
+
 def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(questions, rule features, labels) of `cases`."""
     questions, extra, labels = [], [], []
     for case in cases:
-        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        turns = recent(case)
         f = reader_features(case.question, [t["content"] for t in turns], rule=judge(case.question).rule)
         f[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
         questions.append(case.question)
@@ -248,7 +254,7 @@ def joined(cases: list) -> list[tuple]:
     "I have 25 vacation days left. So how many should I take at once?" none."""
     talks = []
     for case in cases:
-        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        turns = recent(case)
         if turns and not switches_topic(case.question) and _elsewhere(case.question, turns, DEFAULT_RULES):
             talks.append((case, replace(case, id=f"{case.id}/talk", question=joined_talk(case.question, turns),
                                         history=[])))
@@ -383,7 +389,7 @@ def veto_kinds(cases: list) -> np.ndarray:
     """Each case's veto kind (`check.veto_kind`) when the rules refuse it in scope, else ""."""
     kinds = []
     for case in cases:
-        turns = [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
+        turns = recent(case)
         used = unmentioned(case.question)
         kinds.append(veto_kind(case.question, turns, DEFAULT_RULES)
                      if judge(used).refuse and _in_scope(used, turns, DEFAULT_RULES) else "")
