@@ -1,7 +1,8 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/` and `_heldout58/`,
+`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/` and
+`_heldout62/`, nor the development sets `eval/policy_dev57/` and `_dev61/`,
 nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -33,10 +34,15 @@ nor the engine's test set `eval/questions.jsonl`):
   twins and calm crises (h47); `_h59/` and `_h60/`: 600 more on 2026-12-07, talk that makes the ask
   clear only from the chat so far (a go/no-go, an amount, a redose, a timing, often with no drug named
   in any turn), with twins whose follow-up stays on the documents or moves to another subject;
+  `_h63/` and `_h64/`: 600 more that day, follow-ups naming nothing whose talk names no drug (220 dose
+  asks clear from practice and context alone, 300 everyday twins worded as dose asks, 80 follow-ups on
+  the documents);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
-amount after talk naming none) is also a case of its own as that text (`joined`), labelled as it is.
+amount after talk naming none) is learned as that text (`joined`), labelled as it is, and not as the
+bare question: "can I take 2 at a time?" is a dose ask after talk of a tested bag and none after talk
+of cough drops, so alone it teaches the reader nothing but to flag the wording.
 
 Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the question's
 normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features` (the rules'
@@ -105,7 +111,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h32", "policy_train_h33", "policy_train_h36", "policy_train_h39",
                             "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
                             "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
-                            "policy_train_h40", "policy_train_h59", "policy_train_h60")
+                            "policy_train_h40", "policy_train_h59", "policy_train_h60", "policy_train_h63",
+                            "policy_train_h64")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -115,7 +122,7 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
                                 "policy_heldout50", "policy_heldout51", "policy_heldout52",
-                                "policy_heldout56", "policy_heldout58")
+                                "policy_heldout56", "policy_heldout58", "policy_heldout62")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -262,6 +269,14 @@ def joined(cases: list) -> list[tuple]:
     return talks
 
 
+def in_place(cases: list, talks: list[tuple]) -> list:
+    """`cases` with each follow-up of `talks` (`joined`) left out and its talk read whole added at the
+    end: the reader learns such a follow-up as the text run time reads, not as the bare question, whose
+    label depends on talk the question row does not hold."""
+    read_whole = {id(case) for case, _ in talks}
+    return [case for case in cases if id(case) not in read_whole] + [talk for _, talk in talks]
+
+
 def without_held_out(cases: list) -> list:
     """`cases` less those whose question (case and blanks aside) is a held-out question."""
     held = {c.question.casefold().strip() for path in HELD_OUT for c in read_cases(path)[0]}
@@ -305,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     cases, engine = without_held_out(cases), without_held_out(engine)
     talks = joined(cases)
     source.update((id(talk), source[id(case)]) for case, talk in talks)
-    cases += [talk for _, talk in talks]
+    cases = in_place(cases, talks)
     own = np.r_[np.zeros(len(cases), bool), np.ones(len(engine), bool)]
     cases += engine
     questions, extra, y = rows(cases)

@@ -25,9 +25,9 @@
    thousand, when the question names the drug) it withholds a rule's refusal that it reads as
    neither a dose ask nor a crisis (`_vetoed`), as does its neighbour index, for a question not
    naming the drug, when few of the training
-   questions nearest the question are dose asks (`Reader.neighbours`); a follow-up to talk
-   that named no substance (`_elsewhere`) stays in scope when the talk and the question, read
-   whole as one text, read as a dose ask (`_reads_as_dose`);
+   questions nearest the question are dose asks (`Reader.neighbours`); a follow-up naming
+   nothing to talk that named no substance (`_elsewhere`) is in scope when, and only when, the
+   talk and the question, read whole as one text, read as a dose ask (`_reads_as_dose`);
 4. **language**: a question reliably in a language the rules do not read (`language.py`)
    is refused when it names a substance or an amount, and declined otherwise;
 5. a personal-use question let through in scope carries the safety `note`.
@@ -36,7 +36,7 @@
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
 `eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/`, `_heldout52/`, `_heldout56/` and `_heldout58/` are held out.
+`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/` and `_heldout62/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -366,6 +366,13 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     # a dose question hidden by encoding or look-alike letters is in scope: the hiding says what it is
     in_scope = (ruled.refuse or flagged) and (_in_scope(used, turns, rules) or (
         ruled.refuse and ruled.turn == 0 and not next(rules.matches(canonical(question, lexicon=rules.lexicon)), None)))
+    # a follow-up naming nothing after talk naming nothing: the talk, read whole, says whether it is a dose ask
+    # ("how many should I take?" after talk of vacation days is not; "would going again next weekend be ok?"
+    # after a low week following a festival is, though no turn names a drug)
+    elsewhere = (ruled.refuse or flagged) and _elsewhere(question, turns, rules)
+    if elsewhere:
+        in_scope = _reads_as_dose(question, turns, reader, embed, rules)
+    talk_not_dose = elsewhere and not in_scope
     # an acrostic's words carry letters, not meaning: its meals and wolves are no everyday intake or pet,
     # whichever rule read its ask first (a weight and "each line" before the letters)
     carrier = ruled.refuse and bool(_run_together(used, rules))
@@ -378,13 +385,11 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
             and not (_in_scope("", turns, rules)
                      and rules.c["taken_or_got"].search(canonical(used, lexicon=rules.lexicon))):
         in_scope = False
-    if flagged and not in_scope and (_unnamed(used, rules) or (
+    if flagged and not in_scope and not talk_not_dose and (_unnamed(used, rules) or (
             ruled.refuse and not (_everyday(used, rules) and not _names_intake(used, rules)) and _takes(used, rules))):
         # the thing to take goes unnamed ("take it again", "a small amount is ok, right?"), but the
         # reader reads what it is, and the rules read a dose ask of taking too: two readers agree
         in_scope = True
-    if in_scope and _elsewhere(question, turns, rules) and not _reads_as_dose(question, turns, reader, embed, rules):
-        in_scope = False  # "how many should I take?" after talk of vacation days: not a dose
     if in_scope and not carrier and _for_animal(question, rules, turns):
         in_scope = False  # a pet's medicine: not a person's dose
     if ruled.refuse and in_scope and not _vetoed(p, reader, question, turns, rules, vector):
@@ -456,8 +461,9 @@ def _elsewhere(question: str, turns: list[dict], rules: Rules) -> bool:
     with a unit, nor a use other than taking ("been rolling for 6 hours") that the talk did not
     use in an everyday sense, of its own, so what it asks to take is the talk's subject; the
     recent turns hold a question of the user's, and none of them names a substance or a dose.
-    The caller keeps it in scope all the same when the talk, read whole, asks a dose
-    (`_reads_as_dose`: "my kit results came back fine ... so how many can I take saturday").
+    The caller puts it in scope when, and only when, the talk read whole asks a dose
+    (`_reads_as_dose`: "my kit results came back fine ... so how many can I take saturday"),
+    though neither names a substance or a dose.
 
     >>> talk = [{"role": "user", "content": "I have 25 vacation days left this year."}]
     >>> _elsewhere("So how many should I take at once?", talk, DEFAULT_RULES)
@@ -487,7 +493,7 @@ def _reads_as_dose(question: str, turns: list[dict], reader: Reader | None,
     (`embed` gives its vector): "got my kit results back, the colour matched. cool so how many of
     them can i take saturday" names no drug, but reads as a dose ask at the dosing threshold,
     where "I have 25 vacation days left. So how many should I take at once?" does not. Without
-    the reader or `embed`, no: `_elsewhere` decides alone.
+    the reader or `embed`, no: such a follow-up is out of scope.
     """
     if reader is None or embed is None:
         return False
