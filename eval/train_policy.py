@@ -265,7 +265,7 @@ def joined(cases: list) -> list[tuple]:
         if turns and not switches_topic(case.question) and _elsewhere(case.question, turns, DEFAULT_RULES):
             talks.append((case, replace(case, id=f"{case.id}/talk", question=joined_talk(case.question, turns),
                                         history=[])))
-    print(f"added {len(talks)} talks read whole")
+    print(f"{len(talks)} follow-ups learned as their talks read whole")
     return talks
 
 

@@ -504,8 +504,8 @@ def _reads_as_dose(question: str, turns: list[dict], reader: Reader | None,
 
 def joined_talk(question: str, turns: list[dict]) -> str:
     """The user's recent turns and `question` as one text, its end kept (up to `MAX_CHARS`): what
-    `_reads_as_dose` reads, and what the training script adds as a case of its own where that
-    reading is made (`eval/train_policy.py`, `joined`).
+    `_reads_as_dose` reads, and what the training script learns such a follow-up as, in place of
+    the bare question (`eval/train_policy.py`, `joined` and `in_place`).
 
     >>> joined_talk("so how many?", [{"role": "user", "content": "my kit came back clean."},
     ...                              {"role": "assistant", "content": "The documents don't cover that."}])
