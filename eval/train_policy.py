@@ -1,8 +1,8 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/` and
-`_heldout62/`, nor the development sets `eval/policy_dev57/` and `_dev61/`,
+`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`,
+`_heldout62/`, `_heldout65/` and `_heldout66/`, nor the development sets `eval/policy_dev57/` and `_dev61/`,
 nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -36,7 +36,10 @@ nor the engine's test set `eval/questions.jsonl`):
   in any turn), with twins whose follow-up stays on the documents or moves to another subject;
   `_h63/` and `_h64/`: 600 more that day, follow-ups naming nothing whose talk names no drug (220 dose
   asks clear from practice and context alone, 300 everyday twins worded as dose asks, 80 follow-ups on
-  the documents);
+  the documents); `_h67/` and `_h68/`: 640 more on 2026-12-07, in many voices (texting, non-native
+  English, terse, long), follow-ups naming nothing after talk that names no drug (h67) or that does
+  (h68): 260 dose asks, 300 twins on an everyday subject or turning to the question's own object, 80
+  on the documents;
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
@@ -112,7 +115,7 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
                             "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
                             "policy_train_h40", "policy_train_h59", "policy_train_h60", "policy_train_h63",
-                            "policy_train_h64")
+                            "policy_train_h64", "policy_train_h67", "policy_train_h68")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -122,7 +125,8 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
                                 "policy_heldout50", "policy_heldout51", "policy_heldout52",
-                                "policy_heldout56", "policy_heldout58", "policy_heldout62")
+                                "policy_heldout56", "policy_heldout58", "policy_heldout62",
+                                "policy_heldout65", "policy_heldout66")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.

@@ -286,9 +286,16 @@ def test_a_question_that_changes_the_subject_leaves_the_talk_s_scope_behind():
     ("Can we grow copper sulfate crystals in a jar at home?", "minerals"),  # no drug's crystals
     ("How do we grow big alum crystals for a science fair?", "minerals"),
     ("Why do IndyCar races begin with a rolling start?", "moving start"),
+    ("we're doing a two night camping trip, how many blankets?", "camping journey"),  # a trip of a kind
+    ("Road trip next week, how often should we stop?", "road journey"),
 ])
 def test_everyday_senses_are_read_as_plain_words(question, plain):
     assert plain in policy.canonical(question)
+
+
+def test_a_first_trip_stays_the_drug_s():
+    assert "journey" not in policy.canonical("my first trip on molly, how much?")
+    assert policy.check("road trip next week, can i take 2 molly?").refuse
 
 
 def test_street_names_of_crystals_stay_drugs():
