@@ -293,7 +293,7 @@ def test_everyday_senses_are_read_as_plain_words(question, plain):
     assert plain in policy.canonical(question)
 
 
-def test_a_first_trip_stays_the_drug_s():
+def test_a_first_trip_stays_a_drug_trip():
     assert "journey" not in policy.canonical("my first trip on molly, how much?")
     assert policy.check("road trip next week, can i take 2 molly?").refuse
 
