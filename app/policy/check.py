@@ -36,7 +36,8 @@
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
 `eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`, `_heldout62/`, `_heldout65/` and `_heldout66/` are held out.
+`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`, `_heldout62/`, `_heldout65/`, `_heldout66/`,
+`_heldout69/` and `_heldout72/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
