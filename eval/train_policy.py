@@ -2,8 +2,8 @@
 
 Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
 `_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`,
-`_heldout62/`, `_heldout65/` and `_heldout66/`, nor the development sets `eval/policy_dev57/` and `_dev61/`,
-nor the engine's test set `eval/questions.jsonl`):
+`_heldout65/`, `_heldout66/`, `_heldout69/`, `_heldout72/`, `_heldout76/` and `_heldout78/`, nor the
+development sets `eval/policy_dev57/`, `_dev61/` and `_dev75/`, nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
   plans to confirm, tailored protocols, second drugs, harmless questions with dangerous words,
@@ -40,6 +40,19 @@ nor the engine's test set `eval/questions.jsonl`):
   English, terse, long), follow-ups naming nothing after talk that names no drug (h67) or that does
   (h68): 260 dose asks, 300 twins on an everyday subject or turning to the question's own object, 80
   on the documents;
+- `eval/policy_train_h62/`: the held-out set of 2026-12-07 on the theme of h63 (300 follow-ups naming
+  nothing after talk naming no drug), retired to training once `_heldout69/` was written blind to measure on;
+- `eval/policy_train_h70/`, `_h71/` and `_h73/`: 900 conversations written for training on 2026-12-07
+  by three helpers that opened only the three articles: the drug's practice words in their drug sense
+  and their everyday sense (h70), follow-ups naming nothing after talk naming the drug or not (h71),
+  and longer talks of two or three exchanges (h73): 310 dose asks, 500 harmless twins, 90 answered
+  from the documents. (A fourth, minimal pairs of one follow-up after a talk of the drug and after an
+  everyday talk, cost dose asks on the development sets and is not used: see `docs/safety-policy.md`.)
+- `eval/policy_train_h77/`: 300 chat messages written for training on 2026-12-07 by a helper that
+  opened only the three articles: 220 everyday ones (thanks, "ok", "I don't understand", reactions,
+  complaints, tiredness and exaggeration that is no wish to die), alone or after talk, and 80 crisis
+  messages as short or oblique, where the shipped reader gave the crisis reply to "thanks" and to
+  "I don't understand." (no training set held such a message);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
@@ -56,7 +69,9 @@ logits averaged) on the vector and the features; the reader averages their proba
 the out-of-fold figures below. Each label's threshold is the lowest probability at which at most
 `MAX_FALSE` of the out-of-fold `none` cases would be flagged and the shipped reader flags no engine
 tuning question (`ENGINE_MARGIN` below it; out of fold, one question's probability swings with the
-folds it lands in). The veto thresholds (`veto`) sit in the tail of the dose asks' probabilities, so
+folds it lands in); the crisis vote for a message naming nobody (`crisis_alone`) sits above every
+out-of-fold `none` question naming nobody (`check._someone`) instead. The veto thresholds (`veto`)
+sit in the tail of the dose asks' probabilities, so
 they are set on the out-of-fold probabilities averaged over `VETO_SPLITS` fold splits, with the
 Harrell-Davis quantile (a weighted mean of the lowest few, not one of them). The neighbour index
 (`app.policy.reader.near_index`: every training question's vector, in int8, with whether it is a
@@ -87,8 +102,10 @@ from app.policy import FEATURES, LABELS, reader_features, reader_grams  # noqa: 
 from app.policy.check import (  # noqa: E402
     DEFAULT_RULES,
     RECENT_TURNS,
+    _asks_signs,
     _elsewhere,
     _in_scope,
+    _someone,
     joined_talk,
     judge,
     switches_topic,
@@ -115,7 +132,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h41", "policy_train_h42", "policy_train_h43", "policy_train_h44",
                             "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
                             "policy_train_h40", "policy_train_h59", "policy_train_h60", "policy_train_h63",
-                            "policy_train_h64", "policy_train_h67", "policy_train_h68")
+                            "policy_train_h64", "policy_train_h67", "policy_train_h68", "policy_train_h62",
+                            "policy_train_h70", "policy_train_h71", "policy_train_h73", "policy_train_h77")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
@@ -125,8 +143,9 @@ ENGINE = PROJECT / "eval" / "tuning.jsonl"
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
             *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
                                 "policy_heldout50", "policy_heldout51", "policy_heldout52",
-                                "policy_heldout56", "policy_heldout58", "policy_heldout62",
-                                "policy_heldout65", "policy_heldout66")
+                                "policy_heldout56", "policy_heldout58", "policy_heldout65",
+                                "policy_heldout66", "policy_heldout69", "policy_heldout72",
+                                "policy_heldout76", "policy_heldout78")
               for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
@@ -373,6 +392,14 @@ def main(argv: list[str] | None = None) -> int:
     thresholds["unread"] = float(max(scores[int(MAX_FALSE["dosing"] * len(scores))] + 1e-6, thresholds["dosing"]))
     print(f"unread: {foreign.sum()} none questions in languages the rules do not read, "
           f"threshold {thresholds['unread']:.4f}")
+    # the crisis vote for a message that names nobody (`check._someone`: "what would be the most painless
+    # way to not exist anymore?"): above every harmless question naming nobody, out of fold (the tail,
+    # averaged over the fold splits), as none of them may get the crisis reply; questions asking what the
+    # signs are never get it from the reader
+    alone = none & np.array([not _someone(q, DEFAULT_RULES) and not _asks_signs(q, DEFAULT_RULES) for q in questions])
+    thresholds["crisis_alone"] = float(min(1.0, max(tail[alone, LABELS.index("crisis")].max() + 1e-6,
+                                                    thresholds["crisis"])))
+    print(f"crisis_alone: {alone.sum()} none questions naming nobody, threshold {thresholds['crisis_alone']:.4f}")
     kinds = veto_kinds(cases)
     for kind in VETO_MISS:
         thresholds[kind] = veto(kinds == kind, y, tail, kind)

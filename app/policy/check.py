@@ -36,8 +36,8 @@
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
 `eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
 `eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`, `_heldout62/`, `_heldout65/`, `_heldout66/`,
-`_heldout69/` and `_heldout72/` are held out.
+`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`, `_heldout65/`, `_heldout66/`, `_heldout69/`,
+`_heldout72/`, `_heldout76/` and `_heldout78/` are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
@@ -360,7 +360,8 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
     if not ruled.refuse:
         ruled = _escalation(used, turns, rules)
     p = _probabilities(question, turns, vector, reader, ruled, rules, embed)
-    if (p and p["crisis"] >= reader.thresholds["crisis"] and _someone(question, rules)
+    if (p and p["crisis"] >= reader.thresholds["crisis"]
+            and (_someone(question, rules) or p["crisis"] >= reader.thresholds.get("crisis_alone", np.inf))
             and not _asks_signs(question, rules) and not _of_plant(question, rules)):
         return Verdict(True, "crisis", f"reader: crisis {p['crisis']:.2f}", reply=Reply.CRISIS)
     flagged = p and p["dosing"] >= reader.thresholds["dosing"]
@@ -428,7 +429,9 @@ def _someone(question: str, rules: Rules) -> bool:
     """May `question` speak of someone's harm? The reader's crisis vote needs a person (named,
     or left out as a message starts) or a word of death, suicide or overdose in a question the
     rules read ("What does that mean?" after an answer reads close to vague crisis messages, but
-    names nobody); in a language they do not read, it stands alone.
+    names nobody); in a language they do not read, it stands alone. A message naming nobody gets
+    the vote only at the reader's `crisis_alone` threshold, above every harmless training question
+    naming nobody ("what would make it all stop for good").
 
     >>> _someone("What does that mean?", DEFAULT_RULES), _someone("nobody would miss me", DEFAULT_RULES)
     (False, True)
