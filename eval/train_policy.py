@@ -78,7 +78,7 @@ Harrell-Davis quantile (a weighted mean of the lowest few, not one of them). The
 dose ask) backs a second veto per kind (`near_<kind>`): the share of dose asks among a question's
 nearest training questions, out of fold with five folds by writer (a training set's folder or file),
 under which `NEAR_MISS` of the kind's plain dose asks that the first veto keeps lie. Deterministic:
-fixed folds and seeds. Takes about 26 minutes on two idle cores. Training cases (the engine's too) that
+fixed folds and seeds. Takes about 35 minutes on two idle cores. Training cases (the engine's too) that
 repeat a held-out question word for word are left out.
 
 It prints the out-of-fold figures: recall of each label by the rules, the reader and both.
@@ -392,8 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     thresholds["unread"] = float(max(scores[int(MAX_FALSE["dosing"] * len(scores))] + 1e-6, thresholds["dosing"]))
     print(f"unread: {foreign.sum()} none questions in languages the rules do not read, "
           f"threshold {thresholds['unread']:.4f}")
-    # the crisis vote for a message that names nobody (`check._someone`: "what would be the most painless
-    # way to not exist anymore?"): above every harmless question naming nobody, out of fold (the tail,
+    # the crisis vote for a message that names nobody (`check._someone`: "what would make it all stop for
+    # good"): above every harmless question naming nobody, out of fold (the tail,
     # averaged over the fold splits), as none of them may get the crisis reply; questions asking what the
     # signs are never get it from the reader
     alone = none & np.array([not _someone(q, DEFAULT_RULES) and not _asks_signs(q, DEFAULT_RULES) for q in questions])
