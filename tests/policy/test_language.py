@@ -124,6 +124,16 @@ def test_the_refusal_speaks_the_question_s_language(question, language):
     assert policy.message(verdict.reply, verdict.language) != policy.REFUSAL
 
 
+def test_a_question_the_policy_cannot_read_is_declined_with_a_pointer_to_help():
+    """It cannot rule out a crisis it cannot read: the decline names emergency services and a
+    crisis line, with no figure, and is no crisis reply (a question about a cat is no crisis)."""
+    verdict = policy.check("Kedim iki gündür yemek yemiyor, ne yapmalıyım?")
+    text = policy.message(verdict.reply, verdict.language)
+    assert (verdict.refuse, verdict.rule, verdict.reply) == (False, "language", policy.Reply.LANGUAGE)
+    assert "emergency" in text and "findahelpline.com" in text and not policy.has_figure(text)
+    assert text != policy.message(policy.Reply.CRISIS)
+
+
 def random_text(rng: random.Random) -> str:
     """A random string: code points from anywhere in Unicode (surrogates and controls too),
     or words of the twenty languages above shuffled with digits and units."""
