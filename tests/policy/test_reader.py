@@ -489,8 +489,17 @@ KINDS = {"policy_heldout56": ("harm_reduction", "safe_followup"), "policy_heldou
          "policy_heldout79": ("informational_used_before", "chat_everyday")}
 
 
+_VERDICTS: dict[str, tuple[list, list]] = {}  # a folder's verdicts, read once for both tests below
+
+
 def _held_out_verdicts(embeddings, name: str) -> tuple[list, list]:
     """(cases, verdicts) of a held-out folder, read as the engine reads them: rules and reader."""
+    if name not in _VERDICTS:
+        _VERDICTS[name] = _read_held_out(embeddings, name)
+    return _VERDICTS[name]
+
+
+def _read_held_out(embeddings, name: str) -> tuple[list, list]:
     cases = []
     for path in sorted((Path(__file__).resolve().parents[2] / "eval" / name).glob("*.jsonl")):
         cases += read_cases(path)[0]
