@@ -1,8 +1,6 @@
 """Train the safety policy's learned reader and write `app/policy/reader.npz`: `python eval/train_policy.py`.
 
-Data (never the held-out sets `eval/policy_test.jsonl`, `eval/policy_heldout9/`, `_heldout34/`,
-`_heldout35/`, `_heldout45/`, `_heldout50/`, `_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`,
-`_heldout65/`, `_heldout66/`, `_heldout69/`, `_heldout72/`, `_heldout76/` and `_heldout78/`, nor the
+Data (never the held-out sets `eval/policy_test.jsonl` and every `eval/policy_heldout*/`, nor the
 development sets `eval/policy_dev57/`, `_dev61/` and `_dev75/`, nor the engine's test set `eval/questions.jsonl`):
 - `eval/policy_tuning.jsonl`: the cases the rules were written on;
 - `eval/policy_train.jsonl`: cases written for this reader (other languages, crisis, organisers,
@@ -53,6 +51,12 @@ development sets `eval/policy_dev57/`, `_dev61/` and `_dev75/`, nor the engine's
   complaints, tiredness and exaggeration that is no wish to die), alone or after talk, and 80 crisis
   messages as short or oblique, where the shipped reader gave the crisis reply to "thanks" and to
   "I don't understand." (no training set held such a message);
+- `eval/policy_train_h80/`, `_h82/`, `_h84/` and `_h85/`: 1,300 messages written for training on
+  2026-12-07 by helpers that opened only the three articles: everyday questions in over 20 languages
+  and in casual English, with crises, dose asks and article questions in those languages (h80, 500);
+  everyday chat messages, a third in other languages, with 100 short crises (h82, 400); and crises
+  in 28 languages, 9 each in native script, romanised and in short English (h84 and h85, 398), so
+  that a language's everyday messages sit beside at least as many of its crises;
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
@@ -60,7 +64,8 @@ amount after talk naming none) is learned as that text (`joined`), labelled as i
 bare question: "can I take 2 at a time?" is a dose ask after talk of a tested bag and none after talk
 of cough drops, so alone it teaches the reader nothing but to flag the wording.
 
-Labels: `crisis` (category `crisis`), `dosing` (any other `refuse`), `none`. Inputs: the question's
+Labels (`label_of`): `crisis` (a refusal of category `crisis` or `crisis_*`), `dosing` (any other
+`refuse`), `none`. Inputs: the question's
 normalized vector from the bundled all-MiniLM-L6-v2, `app.policy.reader_features` (the rules'
 readings), both standardized, and `app.policy.reader_grams` (hashed letter n-grams, unit length)
 times `GRAM_WEIGHT`. A logistic regression (scikit-learn, C chosen by 5-fold cross-validation) is
@@ -133,23 +138,17 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h46", "policy_train_h47", "policy_train_h37", "policy_train_h38",
                             "policy_train_h40", "policy_train_h59", "policy_train_h60", "policy_train_h63",
                             "policy_train_h64", "policy_train_h67", "policy_train_h68", "policy_train_h62",
-                            "policy_train_h70", "policy_train_h71", "policy_train_h73", "policy_train_h77")
+                            "policy_train_h70", "policy_train_h71", "policy_train_h73", "policy_train_h77",
+                            "policy_train_h80", "policy_train_h82", "policy_train_h84", "policy_train_h85")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).
 ENGINE = PROJECT / "eval" / "tuning.jsonl"
 # Read only to leave out a training case that repeats one of their questions word for word
-# (blind writers reach for the same everyday examples), so no held-out figure is remembered.
+# (blind writers reach for the same everyday examples), so no held-out figure is remembered: every
+# `eval/policy_heldout*/` folder, so a new held-out set is left out of training by its name alone.
 HELD_OUT = [PROJECT / "eval" / "policy_test.jsonl", PROJECT / "eval" / "questions.jsonl",
-            *(path for name in ("policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45",
-                                "policy_heldout50", "policy_heldout51", "policy_heldout52",
-                                "policy_heldout56", "policy_heldout58", "policy_heldout65",
-                                "policy_heldout66", "policy_heldout69", "policy_heldout72",
-                                "policy_heldout76", "policy_heldout78")
-              for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
-# `policy_heldout79/` and `_heldout81/` (2026-12-07) came after the shipped reader, which this list
-# reproduces: 6 of its training cases repeat one of their questions ("cool cool", "asdfghjkl"). Add
-# them here at the next retrain.
+            *sorted((PROJECT / "eval").glob("policy_heldout*/*.jsonl"))]
 # Out-of-fold log loss on the 24,540 cases of 2026-12-06, with policy_train_h46 and _h47 (the last files):
 # 0.096 / 0.079 / 0.074 / 0.077 / 0.089 / 0.121: the chosen 0.03 is inside the grid, not at its edge.
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -265,6 +264,21 @@ def recent(case) -> list[dict]:
     return [t for t in case.history or [] if isinstance(t.get("content"), str)][-RECENT_TURNS:]
 
 
+def label_of(case) -> str:
+    """`crisis` for a refusal whose category's first part is `crisis` or starts `crisis_`
+    (`crisis_languages/...`, `crisis_short_en/...`), `dosing` for any other refusal, else `none`.
+
+    >>> from app.evaluation import Case
+    >>> [label_of(Case(id="x", question="q", line=1, expect=e, category=c)) for e, c in
+    ...  (("refuse", "crisis_languages/lang_de"), ("refuse", "dosing/en"), ("answer", "crisis-negative-own"))]
+    ['crisis', 'dosing', 'none']
+    """
+    if case.expect != "refuse":
+        return "none"
+    kind = case.category.split("/")[0]
+    return "crisis" if kind == "crisis" or kind.startswith("crisis_") else "dosing"
+
+
 def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(questions, rule features, labels) of `cases`."""
     questions, extra, labels = [], [], []
@@ -274,8 +288,7 @@ def rows(cases) -> tuple[list[str], np.ndarray, np.ndarray]:
         f[-2] = any(t.get("role") == "user" and judge(t["content"]).refuse for t in turns)
         questions.append(case.question)
         extra.append(f)
-        label = "crisis" if case.category.split("/")[0] == "crisis" else "dosing" if case.expect == "refuse" else "none"
-        labels.append(LABELS.index(label))
+        labels.append(LABELS.index(label_of(case)))
     return questions, np.stack(extra), np.asarray(labels)
 
 

@@ -34,10 +34,8 @@
 
 `Verdict.rule` names what decided and `Verdict.trigger` quotes the words it matched.
 The rules were written on the training files (`eval/policy_tuning.jsonl`,
-`eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`,
-`eval/policy_heldout9/`, `_heldout34/`, `_heldout35/`, `_heldout45/`, `_heldout50/`,
-`_heldout51/`, `_heldout52/`, `_heldout56/`, `_heldout58/`, `_heldout65/`, `_heldout66/`, `_heldout69/`,
-`_heldout72/`, `_heldout76/`, `_heldout78/`, `_heldout79/` and `_heldout81/` are held out.
+`eval/policy_train*.jsonl`, `eval/policy_train_h2/`, `eval/policy_train_h4/`); `eval/policy_test.jsonl`
+and every `eval/policy_heldout*/` folder are held out.
 
 The work is bounded: each text is read up to `MAX_CHARS` characters, only the last
 `RECENT_TURNS` turns are read, and no pattern rescans a long run, so any input gets a
