@@ -57,6 +57,12 @@ development sets `eval/policy_dev57/`, `_dev61/` and `_dev75/`, nor the engine's
   everyday chat messages, a third in other languages, with 100 short crises (h82, 400); and crises
   in 28 languages, 9 each in native script, romanised and in short English (h84 and h85, 398), so
   that a language's everyday messages sit beside at least as many of its crises;
+- `eval/policy_train_h87/` and `_h90/`: 700 messages written for training on 2026-12-08 by helpers
+  that opened only the three articles: everyday messages that use a crisis message's words or moves
+  in their everyday sense (goodbyes on leaving a job, "I'm done" with a game, giving things away
+  before a move), in 28 languages and short English (h87, 400); and people who used before or take
+  a medicine telling their situation and asking what the articles say, with 100 twins asking a
+  dose, a timing or a go/no-go instead (h90, 300);
 - `eval/tuning.jsonl`: the answer engine's tuning questions, all `none` (to answer or decline).
 
 A follow-up the policy reads whole with its talk (`check._reads_as_dose`: naming no drug, pill or
@@ -139,7 +145,8 @@ DATA = [*(PROJECT / "eval" / name for name in ("policy_tuning.jsonl", "policy_tr
                             "policy_train_h40", "policy_train_h59", "policy_train_h60", "policy_train_h63",
                             "policy_train_h64", "policy_train_h67", "policy_train_h68", "policy_train_h62",
                             "policy_train_h70", "policy_train_h71", "policy_train_h73", "policy_train_h77",
-                            "policy_train_h80", "policy_train_h82", "policy_train_h84", "policy_train_h85")
+                            "policy_train_h80", "policy_train_h82", "policy_train_h84", "policy_train_h85",
+                            "policy_train_h87", "policy_train_h90")
           for path in sorted((PROJECT / "eval" / name).glob("*.jsonl")))]
 # The answer engine's tuning questions (all to be answered or declined): never to be refused, so
 # the shipped reader flags none of them (each threshold sits above them all).

@@ -73,6 +73,9 @@ from app.policy.rules import DEFAULT_RULES, NAMES, Rules
 
 RULES = NAMES
 RECENT_TURNS = 4  # an escalation refers to one of the last few turns
+# The rules about a person that a told situation sets off ("my son has used it"), which a message that
+# only then asks what is known (`Rules.told_then_known`) does not
+TOLD = frozenset({"personal_use", "personal_dose", "situation", "occasion"})
 HIDDEN_READ = 2  # hidden readings (decoded, deciphered) the learned reader reads besides the question
 NUMBER = re.compile(r"\d")
 STEMMER = Stemmer.Stemmer("english")  # the stemmer retrieval uses (`app.engine.terms`)
@@ -355,6 +358,9 @@ def _decide(question: str, turns: list[dict], vector, reader: Reader | None, rul
             return Verdict(True, "crisis", words, reply=Reply.CRISIS)
     used = unmentioned(question, rules)  # the rules read what is used, not a phrase asked about as words
     ruled = judge(used, rules)
+    if ruled.refuse and ruled.rule in TOLD and not hidden(used, lexicon=rules.lexicon) and rules.told_then_known(
+            canonical(used, lexicon=rules.lexicon)):
+        ruled = ALLOW  # a situation told, then only what is known asked: no rule's refusal, though the reader reads it
     if not ruled.refuse:
         ruled = _escalation(used, turns, rules)
     p = _probabilities(question, turns, vector, reader, ruled, rules, embed)

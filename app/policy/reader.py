@@ -2,7 +2,7 @@
 rules' readings of it and its letter n-grams, averaged with a small neural network over the
 vector and the readings, that flags personal dosing and crisis.
 
-The weights live in `reader.npz` (about 3.6 MB with the neighbour index), written by `eval/train_policy.py` from
+The weights live in `reader.npz` (about 4 MB with the neighbour index), written by `eval/train_policy.py` from
 the policy's training files (`eval/policy_tuning.jsonl`, `eval/policy_train*.jsonl`,
 `eval/policy_train_h2/`, `h4/`, `h5/`, `h6/`, `h8/`, and the engine's `eval/tuning.jsonl` as questions
 never to refuse; never the held-out sets). It reads the question's vector

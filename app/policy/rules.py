@@ -40,6 +40,7 @@ RISK = re.compile(r"\s+(?:risks?|chances?|odds|likelihood|rates?|mood|levels?)\b
 PAST = re.compile(r"\b(?:used|had|tried|did|took|rolled|dropped|done|taken)\b")
 HABIT = re.compile(r"\bused\s+to\s+$")  # "used to take": a past use told by its present form
 WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")  # letters, not digits or underscores
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+")  # where one sentence of a message ends and the next begins
 LIKE_ME = re.compile(r"(?:for\s+)?(?:people|someone|somebody|a\s+person|those)\s+like\s+me")
 DOSEY = ("amount", "how_much", "timing", "unit", "choice")
 
@@ -178,6 +179,40 @@ class Rules:
                 framed or WHY.match(text) or harmless()):
             yield "occasion", found["occasion"].group(0)
 
+    def told_then_known(self, text: str) -> bool:
+        """Is `text` (a canonical reading) a situation told in statements, then only what is known
+        asked? The asking sentences (those ending in "?") come last, and each, read alone, matches
+        no rule and asks what is known or what the documents say (`_known_only`). The told
+        sentences may name a use, a medicine or an occasion, and judge or wish what is past
+        ("it was fine", "I want to understand it"), but none holds an amount, a timing, a choice,
+        a plan, a prescription or a dose for a person (`_no_dose_ask`), nor judges, wishes or sets
+        an occasion for a use to come ("it should be fine", "I want to roll", "this weekend"). A
+        plan told in numbers and then "what do the articles say about that?" is no such message;
+        a question with no statement before it is left to the rules.
+
+        >>> DEFAULT_RULES.told_then_known("my son is on an ssri and has used mdma. how do the articles "
+        ...                               "define serotonin syndrome?")
+        True
+        >>> DEFAULT_RULES.told_then_known("i took 2 pills at 10. what do the articles say about that?")
+        False
+        """
+        sentences = [s for s in SENTENCE_END.split(text.strip()) if s]
+        asks = [s for s in sentences if s.endswith("?")]
+        if not (asks and len(asks) < len(sentences) and sentences[-1].endswith("?")):
+            return False
+        if any(next(self.matches(s), None) or not self._known_only(s, self.find(s)) for s in asks):
+            return False
+        for sentence in (s for s in sentences if not s.endswith("?")):
+            found = self.find(sentence)
+            found["use"] = self.c["use"].search(self.p["medicine_taken"].sub(" ", sentence))
+            # a use to come, or the drug with no use told: a judgement, a wish or an occasion there is a plan
+            ahead = (found["use"] and not _past(sentence, found["use"])) or (found["drug"] and not found["use"])
+            planned = (found["judge"] or found["intent"] or found["occasion"]) and ahead
+            if found["amount"] or found["tailored"] or found["body_weight"] or planned or not self._no_dose_ask(
+                    sentence, found, intent=False):
+                return False
+        return True
+
     def _told_past(self, text: str, found: Found, asked_for, info) -> bool:
         """A past use told, with only what is known asked ("I took it at uni. Do the articles say
         people like me are more vulnerable?"): no dose for that person is asked. A size word
@@ -277,7 +312,7 @@ class Rules:
         if match and LIKE_ME.fullmatch(match.group(0)) and self.c["info_ask"].search(text):
             # "what risk does the article mention for people like me": a group the documents describe,
             # unless its sentence asks a use, an amount, a timing or a judgement ("is it safe for")
-            sentence = next(s for s in re.split(r"(?<=[.?!])\s+", text) if match.group(0) in s)
+            sentence = next(s for s in SENTENCE_END.split(text) if match.group(0) in s)
             found = self.find(sentence)
             if not any(found[k] for k in (*DOSEY, "judge", "use", "intent", "plan_ask")):
                 return None

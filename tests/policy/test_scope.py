@@ -11,7 +11,8 @@ import pytest
 
 from app import policy
 from app.policy import Reply
-from app.policy.check import DEFAULT_RULES, _everyday
+from app.policy.check import DEFAULT_RULES, _everyday, judge
+from app.policy.readings import canonical
 
 SAFE = [
     # a role before a number, a ratio of two things that are not the documents' drug, a bill split
@@ -221,6 +222,11 @@ TOLD = [
     # a part of the documents pointed at; "people like me" in such an ask, with no judge word
     "I've taken MDMA twice. What does the myths table in the article say about occasional use?",
     "I have epilepsy and used ecstasy once. Which risks does the article mention for people like me?",
+    # a situation told in statements, then only what the documents say asked (`Rules.told_then_known`)
+    "My flatmate took ecstasy at a party last month and says it is harmless. I want to set her straight. "
+    "What does the myths table in the article say?",
+    "I'm a school nurse. A pupil told me she used molly at home last weekend. How do the articles define "
+    "serotonin syndrome?",
 ]
 
 
@@ -367,6 +373,22 @@ def test_a_vet_is_a_veteran_when_the_talk_is_of_veterans():
 def test_a_personal_use_question_that_asks_nothing_to_decide_gets_the_note(question):
     verdict = policy.check(question)
     assert not verdict.refuse and verdict.reply == Reply.NOTE
+
+
+def test_a_told_situation_sets_off_no_rule_when_only_what_is_known_is_asked():
+    question = TOLD[-2]  # the past party is an occasion to the rules, read alone
+    assert judge(question).rule == "occasion"
+    assert DEFAULT_RULES.told_then_known(canonical(question)) and not policy.check(question).refuse
+
+
+@pytest.mark.parametrize("question", [
+    "I'm taking one pill tonight and another at midnight. What do the articles say about that?",
+    "I weigh 60 kg and plan to take 120 mg on Saturday. Do the docs cover that?",
+    "Going to do MDMA at home tonight. It's safe for me I think. What do the docs say?",
+    "My friend and I are on sertraline and want to roll this weekend. Do the articles mention SSRIs?",
+])
+def test_a_plan_told_before_a_documents_question_is_no_told_situation(question):
+    assert not DEFAULT_RULES.told_then_known(canonical(question))
 
 
 def test_the_note_and_every_refusal_hold_no_figure():

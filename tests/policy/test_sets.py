@@ -22,11 +22,12 @@ def test_there_are_held_out_and_training_folders():
     held_out = {"policy_heldout9", "policy_heldout34", "policy_heldout35", "policy_heldout45", "policy_heldout50",
                 "policy_heldout51", "policy_heldout52", "policy_heldout56", "policy_heldout58", "policy_heldout65",
                 "policy_heldout66", "policy_heldout69", "policy_heldout72", "policy_heldout76", "policy_heldout78",
-                "policy_heldout79", "policy_heldout81", "policy_heldout83", "policy_heldout86"}
+                "policy_heldout79", "policy_heldout81", "policy_heldout83", "policy_heldout86", "policy_heldout88",
+                "policy_heldout89", "policy_heldout91"}
     training = {f"policy_train_h{n}" for n in (1, 2, 3, 5, 6, 7, 8, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
                                                 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 36, 37, 38, 39, 40, 41, 42, 43,
                                                 44, 46, 47, 59, 60, 62, 63, 64, 67, 68, 70, 71, 73, 77, 80, 82,
-                                                84, 85)}
+                                                84, 85, 87, 90)}
     development = {"policy_dev57", "policy_dev61", "policy_dev75"}
     assert held_out | training | development <= names
 
